@@ -1,0 +1,1221 @@
+"""BackpropRegressor and BackpropClassifier: the scikit-learn estimators."""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.sparse import issparse as sp_issparse
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    is_classifier,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._network import Network
+from ._solvers import SGD, Adam, minimize_lbfgs
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+class DivergenceWarning(ConvergenceWarning):
+    """Training stopped because the loss or the weights became non-finite.
+
+    The model keeps the weights of the last epoch that ended finite.
+    """
+
+
+def _divergence_message(est):
+    return (
+        f"Training diverged (non-finite loss or weights) with solver={est.solver!r} "
+        f"and learning_rate_init={est.learning_rate_init!r}. The learning rate is "
+        "probably too large or the inputs/targets are badly scaled (try a smaller "
+        "learning_rate_init or a MinMaxScaler/StandardScaler)."
+    )
+
+
+def _validate_sample_weight(sample_weight, n_samples, dtype):
+    sample_weight = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=dtype,
+        input_name="sample_weight",
+    )
+    if sample_weight.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1D, got an array of shape {sample_weight.shape}."
+        )
+    if sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} entries but X has "
+            f"{n_samples} samples."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not np.any(sample_weight > 0):
+        raise ValueError("sample_weight must not be all zero: at least one weight must be positive.")
+    return sample_weight
+
+
+class _BaseBackprop(BaseEstimator):
+    """Shared machinery of the backprop estimators (not public)."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "fit_intercept": ["boolean"],
+    }
+
+    # ------------------------------------------------------------------
+    # helpers
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        for s in sizes:
+            if isinstance(s, (bool, np.bool_)) or not isinstance(s, (Integral, np.integer)):
+                raise ValueError(
+                    f"hidden_layer_sizes must contain positive integers, got {sizes!r}."
+                )
+            if s <= 0:
+                raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes!r}.")
+        return [int(s) for s in sizes]
+
+    def _make_network(self, layer_units, dtype, theta=None):
+        return Network(
+            layer_units,
+            self.activation,
+            self.out_activation_,
+            self._loss_name(),
+            fit_intercept=self.fit_intercept,
+            dtype=dtype,
+            theta=theta,
+        )
+
+    def _init_theta(self, net):
+        """Glorot-uniform initialisation, drawn in scikit-learn's order."""
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        rng = self._random_state
+        for W, b in zip(net.coefs, net.intercepts):
+            fan_in, fan_out = W.shape
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+            b_init = rng.uniform(-bound, bound, fan_out)
+            b[...] = b_init if self.fit_intercept else 0.0
+
+    def _bind(self, net):
+        self._net = net
+        self.coefs_ = net.coefs
+        self.intercepts_ = net.intercepts
+
+    def _sync_params(self):
+        """Make the network see parameters assigned through ``coefs_``/``intercepts_``.
+
+        Writing into the arrays needs no sync (they are views of the flat
+        buffer); re-binding the attributes to new arrays does.
+        """
+        net = self._net
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if (
+            coefs is net.coefs
+            and intercepts is net.intercepts
+            and all(a is b for a, b in zip(coefs, net.coefs))
+            and all(a is b for a, b in zip(intercepts, net.intercepts))
+        ):
+            return
+        if len(coefs) != net.n_layers or len(intercepts) != net.n_layers:
+            raise ValueError(
+                f"coefs_ and intercepts_ must have {net.n_layers} entries, got "
+                f"{len(coefs)} and {len(intercepts)}."
+            )
+        for name, new, old in (
+            ("coefs_", coefs, net.coefs),
+            ("intercepts_", intercepts, net.intercepts),
+        ):
+            for i, (a, b) in enumerate(zip(new, old)):
+                a = np.asarray(a)
+                if a.shape != b.shape:
+                    raise ValueError(
+                        f"{name}[{i}] has shape {a.shape}, expected {b.shape}."
+                    )
+                b[...] = a
+        self._bind(net)
+
+    def __getstate__(self):
+        if "_net" in self.__dict__:
+            self._sync_params()
+        state = super().__getstate__()
+        if "_net" in state:
+            state = dict(state)
+            state.pop("coefs_", None)
+            state.pop("intercepts_", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_net" in self.__dict__:
+            self._bind(self._net)
+
+    # ------------------------------------------------------------------
+    # fitting
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=not is_classifier(self),
+            dtype=(np.float64, np.float32),
+            reset=first_pass,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
+            keep = sample_weight > 0
+            if not keep.all():
+                # zero weights are exactly equivalent to removing the rows
+                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        y = self._encode_y(y, incremental, first_pass)
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        y = np.ascontiguousarray(y, dtype=X.dtype)
+        if not sp_issparse(X):
+            X = np.ascontiguousarray(X)
+
+        layer_units = [X.shape[1], *hidden, y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        else:
+            self._sync_params()
+            if list(self._net.layer_units) != layer_units:
+                raise ValueError(
+                    "Cannot continue training (warm_start or partial_fit): the "
+                    f"architecture changed from {list(self._net.layer_units)} to "
+                    f"{layer_units} (input, hidden_layer_sizes, outputs). Set "
+                    "warm_start=False or refit from scratch."
+                )
+            self._check_out_activation()
+            theta = self._net.theta
+            if theta.dtype != X.dtype:
+                X = X.astype(theta.dtype)
+                y = y.astype(theta.dtype)
+            self._bind(self._make_network(layer_units, theta.dtype, theta))
+
+        with np.errstate(all="ignore"):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, y, sample_weight)
+            else:
+                self._fit_stochastic(X, y, sample_weight, incremental)
+        self._net.release()
+        return self
+
+    def _initialize(self, y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        self._check_out_activation()
+        net = self._make_network(layer_units, dtype)
+        self._init_theta(net)
+        self._bind(net)
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self.validation_scores_ = None
+        self.validation_loss_curve_ = None
+        self.best_validation_score_ = None
+        self.best_loss_ = None
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.best_loss_ = np.inf
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.validation_loss_curve_ = []
+                self.best_validation_score_ = -np.inf
+        self.__dict__.pop("_optimizer", None)
+
+    def _check_out_activation(self):
+        pass
+
+    def _make_optimizer(self, params):
+        if self.solver == "sgd":
+            return SGD(
+                params,
+                float(self.learning_rate_init),
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return Adam(
+            params,
+            float(self.learning_rate_init),
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+        )
+
+    def _fit_lbfgs(self, X, y, sample_weight):
+        net = self._net
+        params, param_grad = net.params, net.param_grad
+        net.reserve(X.shape[0])
+        alpha = float(self.alpha)
+        curve = []
+        verbose = self.verbose
+
+        def fun(x):
+            params[...] = x
+            value = net.loss_grad(X, y, sample_weight, alpha)
+            return value, param_grad.astype(np.float64)
+
+        def callback(value):
+            curve.append(value)
+            if verbose:
+                print(f"Iteration {len(curve)}, loss = {value:.8f}")
+
+        x0 = params.copy()
+        interrupted = False
+        try:
+            result = minimize_lbfgs(
+                fun, x0, self.max_iter, self.max_fun, self.tol, callback=callback
+            )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+            interrupted = True
+            params[...] = x0
+            result = None
+        if result is not None:
+            params[...] = result.x
+        final = float(result.fun) if result is not None else None
+        if result is None or not (
+            math.isfinite(final) and math.isfinite(float(params.sum()))
+        ):
+            if not interrupted:
+                params[...] = x0
+                raise ValueError(_divergence_message(self))
+        self.loss_curve_ = curve
+        self.n_iter_ = len(curve) if result is None else int(result.nit)
+        self.loss_ = float(final) if final is not None else (curve[-1] if curve else None)
+        self.best_loss_ = self.loss_
+        if result is not None and result.status == 1:
+            warnings.warn(
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
+                f"(max_iter={self.max_iter}, max_fun={self.max_fun}): "
+                f"{result.message}. Increase max_iter/max_fun or scale the data.",
+                ConvergenceWarning,
+            )
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental):
+        net = self._net
+        params, param_grad = net.params, net.param_grad
+        if (
+            not incremental
+            or getattr(self, "_optimizer", None) is None
+            or getattr(self, "_optimizer_solver", None) != self.solver
+            or self._optimizer._work.shape != params.shape
+        ):
+            self._optimizer = self._make_optimizer(params)
+            self._optimizer_solver = self.solver
+        optimizer = self._optimizer
+
+        # partial_fit always trains on all the data it is given.
+        early_stopping = self.early_stopping and not incremental
+        if early_stopping:
+            (X, X_val, y, y_val, sample_weight, sw_val) = self._validation_split(
+                X, y, sample_weight
+            )
+            y_val_labels = self._decode_y(y_val)
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    f"batch_size={self.batch_size} is larger than the number of "
+                    f"training samples ({n_samples}); it is clipped to {n_samples}."
+                )
+            batch_size = int(min(self.batch_size, n_samples))
+        full_batch = batch_size == n_samples
+        # Minibatches gathered from shuffled rows go into reusable buffers.
+        shuffle = self.shuffle and not full_batch
+        dense = not sp_issparse(X)
+        if shuffle:
+            idx = np.arange(n_samples)
+            if dense:
+                x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            y_buf = np.empty((batch_size, y.shape[1]), dtype=y.dtype)
+            if sample_weight is not None:
+                sw_buf = np.empty(batch_size, dtype=sample_weight.dtype)
+        net.reserve(batch_size)
+        alpha = float(self.alpha)
+        rng = self._random_state
+        snapshot = params.copy()
+        loss_curve = self.loss_curve_
+        verbose = self.verbose
+        starts = list(range(0, n_samples, batch_size))
+        diverged = False
+        loss_grad, update = net.loss_grad, optimizer.update
+        add_reduce, copyto = np.add.reduce, np.copyto
+
+        # Epoch bookkeeping lives in locals (written back in ``finally``): for
+        # tiny networks the per-epoch Python overhead is a large share of the
+        # time.
+        n_iter = 0
+        t = self.t_
+        tol = self.tol
+        best_loss = self.best_loss_
+        no_improvement = self._no_improvement_count
+        n_iter_no_change = self.n_iter_no_change
+        schedule_per_epoch = self.solver == "sgd" and self.learning_rate == "invscaling"
+        loss = None
+        try:
+            for _ in range(self.max_iter):
+                if full_batch:
+                    loss = loss_grad(X, y, sample_weight, alpha)
+                    update(params, param_grad)
+                else:
+                    if shuffle:
+                        rng.shuffle(idx)
+                    accumulated = 0.0
+                    for start in starts:
+                        stop = min(start + batch_size, n_samples)
+                        m = stop - start
+                        if shuffle:
+                            batch = idx[start:stop]
+                            if dense:
+                                Xb = np.take(X, batch, axis=0, out=x_buf[:m])
+                            else:
+                                Xb = X[batch]
+                            yb = np.take(y, batch, axis=0, out=y_buf[:m])
+                            swb = (
+                                None
+                                if sample_weight is None
+                                else np.take(sample_weight, batch, out=sw_buf[:m])
+                            )
+                        else:
+                            Xb, yb = X[start:stop], y[start:stop]
+                            swb = (
+                                None
+                                if sample_weight is None
+                                else sample_weight[start:stop]
+                            )
+                        accumulated += loss_grad(Xb, yb, swb, alpha) * m
+                        update(params, param_grad)
+                    loss = accumulated / n_samples
+                if not (math.isfinite(loss) and math.isfinite(add_reduce(params))):
+                    diverged = True
+                    break
+                copyto(snapshot, params)
+                n_iter += 1
+                t += n_samples
+                loss_curve.append(loss)
+                if verbose:
+                    print(f"Iteration {n_iter}, loss = {loss:.8f}")
+                if early_stopping:
+                    self._no_improvement_count = no_improvement
+                    self._update_validation(X_val, y_val, y_val_labels, sw_val)
+                    no_improvement = self._no_improvement_count
+                elif loss > best_loss - tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if loss < best_loss:
+                    best_loss = loss
+                if schedule_per_epoch:
+                    optimizer.iteration_ends(t)
+
+                if no_improvement > n_iter_no_change:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    msg = (
+                        f"{what} did not improve more than tol={tol} for "
+                        f"{n_iter_no_change} consecutive epochs."
+                    )
+                    stop_now = optimizer.trigger_stopping()
+                    if verbose:
+                        print(
+                            msg
+                            + (
+                                " Stopping."
+                                if stop_now
+                                else " Setting learning rate to "
+                                f"{optimizer.learning_rate}"
+                            )
+                        )
+                    if stop_now:
+                        break
+                    no_improvement = 0
+                if incremental:
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by user; keeping the weights of the last "
+                "completed epoch."
+            )
+            copyto(params, snapshot)
+        finally:
+            self.n_iter_ = n_iter
+            self.t_ = t
+            self.best_loss_ = best_loss
+            self._no_improvement_count = no_improvement
+            if loss_curve:
+                self.loss_ = loss_curve[-1]
+
+        if diverged:
+            copyto(params, snapshot)
+            if not loss_curve:
+                raise ValueError(_divergence_message(self))
+            warnings.warn(
+                _divergence_message(self)
+                + f" Keeping the weights of epoch {n_iter}.",
+                DivergenceWarning,
+            )
+        if early_stopping and self._best_theta is not None:
+            params[...] = self._best_theta[: params.shape[0]]
+
+    def _validation_split(self, X, y, sample_weight):
+        n_samples = X.shape[0]
+        stratify = None
+        n_val = max(math.ceil(self.validation_fraction * n_samples), 2)
+        if is_classifier(self) and self.n_outputs_ == 1:
+            stratify = y
+            n_classes = max(len(self.classes_), 2)
+            n_val = max(n_val, n_classes)
+            if np.unique(y, axis=0).shape[0] < 2 or np.min(
+                np.unique(y, axis=0, return_counts=True)[1]
+            ) < 2:
+                stratify = None
+        if n_samples - n_val < 1:
+            raise ValueError(
+                f"Too few samples (n_samples={n_samples}) for early stopping: the validation "
+                f"set needs {n_val} of them and training at least one. Set "
+                "early_stopping=False or provide more data."
+            )
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=n_val,
+            stratify=stratify,
+        )
+        X_tr, X_val, y_tr, y_val = parts[:4]
+        sw_tr, sw_val = (None, None) if sample_weight is None else parts[4:6]
+        self._best_theta = self._net.params.copy()
+        if not sp_issparse(X_tr):
+            X_tr = np.ascontiguousarray(X_tr)
+        return X_tr, X_val, np.ascontiguousarray(y_tr), y_val, sw_tr, sw_val
+
+    def _update_validation(self, X_val, y_val, y_val_labels, sw_val):
+        net = self._net
+        out = net.predict(X_val)
+        score = self._score_output(out, y_val_labels, sw_val)
+        val_loss = net.objective(X_val, y_val, sw_val, float(self.alpha))
+        self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(float(val_loss))
+        if self.verbose:
+            print(f"Validation score: {score:f}")
+        if not score >= self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self._best_theta[...] = net.params
+
+    def _update_training_progress(self, count_stalls):
+        loss = self.loss_curve_[-1]
+        if count_stalls:
+            if loss > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+        if loss < self.best_loss_:
+            self.best_loss_ = loss
+
+    # ------------------------------------------------------------------
+    # prediction
+    def _forward_output(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        self._sync_params()
+        net = self._net
+        if X.dtype != net.dtype:
+            X = X.astype(net.dtype)
+        with np.errstate(all="ignore"):
+            out = net.predict(X)
+        net.release()
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_COMMON_PARAMETERS = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        Units of each hidden layer; ``()`` gives a network with no hidden
+        layer (a generalised linear model trained by gradient descent).
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden units: ``x``, ``1 / (1 + exp(-x))``,
+        ``tanh(x)`` or ``max(0, x)``.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Weight optimisation. ``'sgd'`` is minibatch gradient descent
+        (``batch_size=1`` is sequential mode, ``batch_size=n_samples`` is
+        full-batch descent), ``'adam'`` the Adam optimiser, ``'lbfgs'`` the
+        quasi-Newton L-BFGS-B of :func:`scipy.optimize.minimize` on the whole
+        training set.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``alpha / (2 W) * sum ||W_i||**2`` on the
+        weights (not the intercepts), ``W`` being the sum of sample weights of
+        the batch.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; ``'auto'`` is
+        ``min(200, n_samples)``. Clipped to ``n_samples`` with a warning.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of ``solver='sgd'``: constant, ``eta_0 / (t + 1) **
+        power_t`` with ``t`` the number of samples seen, or divided by 5 each
+        time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of ``'sgd'`` and ``'adam'``.
+
+    power_t : float, default=0.5
+        Exponent of the ``'invscaling'`` schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples every epoch (stochastic solvers).
+        Full-batch descent does not shuffle, as the order cannot matter.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the early-stopping split.
+        An int makes fits bit-for-bit reproducible.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as stalled (stochastic
+        solvers); gradient tolerance of lbfgs.
+
+    verbose : bool, default=False
+        Print the loss after every epoch or lbfgs iteration.
+
+    warm_start : bool, default=False
+        Continue from the previous solution on the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (``solver='sgd'``, ``momentum > 0``).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-output classification, sample weights carried along) and stop
+        when its score stalls for ``n_iter_no_change`` epochs; the weights of
+        the best validation score are restored. Stochastic solvers only.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping, in (0, 1).
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of Adam.
+
+    n_iter_no_change : int, default=10
+        Stalled epochs tolerated before stopping (stochastic solvers).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``solver='lbfgs'``.
+
+    fit_intercept : bool, default=True
+        Whether layers have bias terms. ``False`` trains a network without any
+        bias (``intercepts_`` then stay zero).
+"""
+
+_COMMON_ATTRIBUTES = """
+    loss_ : float
+        Objective (loss plus penalty) at the end of training. For the
+        stochastic solvers, the average over the last epoch's minibatches,
+        each evaluated before its update.
+
+    best_loss_ : float or None
+        Lowest ``loss_`` seen (None with early stopping).
+
+    loss_curve_ : list of float
+        ``loss_`` after every epoch (stochastic solvers) or lbfgs iteration.
+
+    validation_scores_ : list of float or None
+        Validation score after every epoch, with early stopping.
+
+    validation_loss_curve_ : list of float or None
+        Validation objective after every epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best validation score, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the stochastic solvers.
+
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        Weight matrix of each layer. Writable views into one flat parameter
+        buffer: assigning into them changes the model.
+
+    intercepts_ : list of ndarray of shape (fan_out,)
+        Bias vector of each layer (views into the same buffer).
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Number of epochs (or lbfgs iterations) run.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Activation of the output layer.
+"""
+
+
+class BackpropRegressor(RegressorMixin, _BaseBackprop):
+    __doc__ = (
+        """Multi-layer perceptron regressor trained by backpropagation.
+
+    A drop-in alternative to :class:`sklearn.neural_network.MLPRegressor`
+    with the same parameters and defaults, plus ``fit_intercept`` and
+    ``out_activation``. All weights live in one flat buffer and the passes
+    reuse preallocated arrays.
+
+    The squared-error loss is half the squared residual *summed over outputs*
+    and averaged over samples, so that ``loss_`` is the function whose
+    gradient is followed, for several outputs too.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Loss to minimise. ``'poisson'`` needs non-negative targets and a
+        positive output activation (``'exp'`` or ``'logistic'``).
+"""
+        + _COMMON_PARAMETERS
+        + """
+    out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
+        Activation of the output layer. ``'auto'`` is ``'identity'`` for the
+        squared error and ``'exp'`` for the Poisson loss. Any activation can
+        be paired with any loss: the output delta uses the general rule
+        ``dL/dy * f'(z)``.
+
+    Attributes
+    ----------"""
+        + _COMMON_ATTRIBUTES
+        + """
+    See Also
+    --------
+    BackpropClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : scikit-learn's implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skbackprop import BackpropRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> reg = BackpropRegressor(hidden_layer_sizes=(20,), solver="lbfgs",
+    ...                         max_iter=500, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **_BaseBackprop._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+        "out_activation": [StrOptions({"auto", "identity", "logistic", "tanh", "exp"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        fit_intercept=True,
+        out_activation="auto",
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.fit_intercept = fit_intercept
+        self.out_activation = out_activation
+
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self):
+        if self.out_activation != "auto":
+            return self.out_activation
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _check_out_activation(self):
+        self.out_activation_ = self._output_activation()
+        if self.loss == "poisson" and self.out_activation_ not in ("exp", "logistic"):
+            raise ValueError(
+                "loss='poisson' needs a positive output activation ('exp' or "
+                f"'logistic'), got out_activation={self.out_activation!r}."
+            )
+
+    def _encode_y(self, y, incremental, first_pass):
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative targets y.")
+        return y
+
+    def _decode_y(self, y):
+        return y
+
+    def _score_output(self, out, y, sample_weight):
+        if not np.isfinite(out).all():
+            return -np.inf
+        return r2_score(y, out, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 input keeps the whole model in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss becomes a weighted mean. Rows with
+            weight zero are dropped, exactly as if they were absent.
+
+        Returns
+        -------
+        self : BackpropRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``(X, y)``, starting from the current weights.
+
+        Only available for ``solver`` 'sgd' and 'adam'.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : BackpropRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict with the trained network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        out = self._forward_output(X)
+        if out.shape[1] == 1:
+            return out.ravel()
+        return out
+
+
+class BackpropClassifier(ClassifierMixin, _BaseBackprop):
+    __doc__ = (
+        """Multi-layer perceptron classifier trained by backpropagation.
+
+    A drop-in alternative to :class:`sklearn.neural_network.MLPClassifier`
+    with the same parameters and defaults, plus ``loss`` and
+    ``fit_intercept``. Handles binary, multiclass (softmax output) and
+    multilabel (independent logistic outputs) targets.
+
+    Parameters
+    ----------
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        ``'log_loss'`` is the cross-entropy (binary for logistic outputs,
+        categorical for softmax). ``'squared_error'`` trains the same outputs
+        on half the squared difference to the one-hot targets.
+"""
+        + _COMMON_PARAMETERS
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels seen during fit.
+"""
+        + _COMMON_ATTRIBUTES
+        + """
+    See Also
+    --------
+    BackpropRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skbackprop import BackpropClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = BackpropClassifier(hidden_layer_sizes=(10,), solver="lbfgs",
+    ...                          max_iter=300, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **_BaseBackprop._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        fit_intercept=True,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.fit_intercept = fit_intercept
+
+    def _loss_name(self):
+        return self.loss
+
+    def _output_activation(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "softmax"
+        return "logistic"
+
+    def _encode_y(self, y, incremental, first_pass, classes=None):
+        check_classification_targets(y)
+        if first_pass and not incremental or not hasattr(self, "classes_"):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y if classes is None else classes)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            labels = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(labels) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes "
+                        f"as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {labels}."
+                    )
+            elif len(np.setdiff1d(labels, self.classes_)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {labels}."
+                )
+        return self._label_binarizer.transform(y)
+
+    def _decode_y(self, y):
+        if y.shape[1] == 1:
+            y = y.ravel()
+        return self._label_binarizer.inverse_transform(y)
+
+    def _score_output(self, out, y, sample_weight):
+        return accuracy_score(y, self._decode_y(out), sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 input keeps the whole model in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a binary indicator matrix for multilabel.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; the loss becomes a weighted mean. Rows with
+            weight zero are dropped, exactly as if they were absent.
+
+        Returns
+        -------
+        self : BackpropClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Run one epoch over ``(X, y)``, starting from the current weights.
+
+        Only available for ``solver`` 'sgd' and 'adam'.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear; required on the first call,
+            ignored (but checked for consistency) afterwards.
+
+        Returns
+        -------
+        self : BackpropClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            self._label_binarizer = LabelBinarizer().fit(np.asarray(classes))
+            self.classes_ = self._label_binarizer.classes_
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={classes!r} is not the same as on the first call to "
+                f"partial_fit: {self.classes_!r}."
+            )
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted labels.
+        """
+        return self._decode_y(self._forward_output(X))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``; rows sum
+            to one except for multilabel targets (independent probabilities).
+        """
+        out = self._forward_output(X)
+        if self.out_activation_ == "logistic":
+            # Keep probabilities of saturated logistic units strictly inside
+            # (0, 1) so that their logarithms stay finite.
+            eps = np.finfo(out.dtype).eps
+            np.clip(out, eps, 1 - eps, out=out)
+            if out.shape[1] == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+                return np.hstack([1 - out, out])
+        return out
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,312 @@
+"""The multi-layer perceptron: parameters in one flat buffer, forward pass and
+back-propagation into preallocated buffers.
+
+This module is part of the engine and imports nothing from scikit-learn.
+
+Layout of the parameter vector ``theta`` (and of the gradient ``grad``)::
+
+    [ W_0.ravel(), W_1.ravel(), ..., W_{L-1}.ravel(), b_0, b_1, ..., b_{L-1} ]
+
+``coefs[i]`` (shape ``(fan_in, fan_out)``) and ``intercepts[i]`` (shape
+``(fan_out,)``) are views into ``theta``; writing into them changes the
+network. Without intercepts the bias block is kept (all zeros) so that the
+public attributes keep their usual shapes, but it is excluded from ``params``,
+the part of ``theta`` a solver updates.
+"""
+
+import numpy as np
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
+
+# Rows per chunk in ``predict`` so that memory stays bounded for large inputs.
+_PREDICT_CHUNK = 4096
+
+
+class Network:
+    """A fully connected feed-forward network with a flat parameter buffer.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units per layer, input and output included: ``[n_features, *hidden,
+        n_outputs]``.
+    activation : str
+        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    out_activation : str
+        Output activation, a key of ``ACTIVATIONS``.
+    loss : str
+        Loss name, a key of ``LOSSES``.
+    fit_intercept : bool
+        Whether the layers have bias terms.
+    dtype : numpy dtype
+        Floating point type of parameters, activations and gradients.
+    theta : ndarray of shape (n_total,), default=None
+        Existing parameter buffer to adopt (not copied).
+    """
+
+    def __init__(
+        self,
+        layer_units,
+        activation,
+        out_activation,
+        loss,
+        fit_intercept=True,
+        dtype=np.float64,
+        theta=None,
+    ):
+        self.layer_units = tuple(int(u) for u in layer_units)
+        self.activation = activation
+        self.out_activation = out_activation
+        if loss == "log_loss" and out_activation == "logistic":
+            loss = "binary_log_loss"
+        self.loss = loss
+        self.fit_intercept = bool(fit_intercept)
+        self.dtype = np.dtype(dtype)
+        self.n_layers = len(self.layer_units) - 1
+        pairs = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        self.n_coef = sum(a * b for a, b in pairs)
+        self.n_total = self.n_coef + sum(b for _, b in pairs)
+        self.n_params = self.n_total if self.fit_intercept else self.n_coef
+        if theta is None:
+            theta = np.zeros(self.n_total, dtype=self.dtype)
+        elif theta.shape != (self.n_total,) or theta.dtype != self.dtype:
+            raise ValueError("theta does not match the architecture.")
+        self.theta = theta
+        self.grad = np.zeros(self.n_total, dtype=self.dtype)
+        self.coefs, self.intercepts = self._views(self.theta)
+        self.coef_grads, self.intercept_grads = self._views(self.grad)
+        self.params = self.theta[: self.n_params]
+        self.param_grad = self.grad[: self.n_params]
+        self._fused = (out_activation, self.loss) in CANONICAL_PAIRS
+        self._act = ACTIVATIONS[activation]
+        self._out_act = ACTIVATIONS[out_activation]
+        self._deriv = DERIVATIVES[activation]
+        self._out_deriv = DERIVATIVES[out_activation]
+        self._loss_value = LOSSES[self.loss]
+        self._loss_grad = LOSS_GRADIENTS[self.loss]
+        self._capacity = 0
+        self._plans = {}
+
+    def _views(self, flat):
+        coefs, intercepts = [], []
+        start = 0
+        for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
+            stop = start + fan_in * fan_out
+            coefs.append(flat[start:stop].reshape(fan_in, fan_out))
+            start = stop
+        for fan_out in self.layer_units[1:]:
+            intercepts.append(flat[start : start + fan_out])
+            start += fan_out
+        return coefs, intercepts
+
+    def __getstate__(self):
+        state = {
+            k: v
+            for k, v in self.__dict__.items()
+            if not k.startswith("_")
+            and k
+            not in (
+                "grad",
+                "coefs",
+                "intercepts",
+                "coef_grads",
+                "intercept_grads",
+                "params",
+                "param_grad",
+            )
+        }
+        return state
+
+    def __setstate__(self, state):
+        theta = state.pop("theta")
+        self.__init__(
+            state["layer_units"],
+            state["activation"],
+            state["out_activation"],
+            state["loss"],
+            state["fit_intercept"],
+            state["dtype"],
+            theta=theta,
+        )
+
+    # ------------------------------------------------------------------
+    # buffers
+    def reserve(self, n_rows):
+        """Allocate activation, delta and scratch buffers for ``n_rows`` rows.
+
+        Buffers are reused by every later call with at most ``n_rows`` rows.
+        """
+        if n_rows <= self._capacity:
+            return
+        units = self.layer_units[1:]
+        self._acts = [np.empty((n_rows, u), dtype=self.dtype) for u in units]
+        self._deltas = [np.empty((n_rows, u), dtype=self.dtype) for u in units]
+        scratch = np.empty(n_rows * max(units), dtype=self.dtype)
+        self._work = [scratch[: n_rows * u].reshape(n_rows, u) for u in units]
+        self._penalty_work = np.empty(self.n_coef, dtype=self.dtype)
+        self._ones = np.ones(n_rows, dtype=self.dtype)
+        self._capacity = n_rows
+        self._plans = {}
+
+    def release(self):
+        """Drop the batch buffers (they are rebuilt on demand)."""
+        for name in ("_acts", "_deltas", "_work", "_penalty_work", "_ones"):
+            self.__dict__.pop(name, None)
+        self._capacity = 0
+        self._plans = {}
+
+    def _plan(self, n):
+        """Per-layer views for a batch of ``n`` rows, built once and cached.
+
+        Each entry is ``(W, b, z, dW, db, delta, work, f)`` for one layer, with
+        ``z``, ``delta`` and ``work`` the first ``n`` rows of its buffers and
+        ``f`` its activation.
+        """
+        plan = self._plans.get(n)
+        if plan is None:
+            if n > self._capacity:
+                self.reserve(n)
+            last = self.n_layers - 1
+            plan = tuple(
+                (
+                    self.coefs[i],
+                    self.intercepts[i] if self.fit_intercept else None,
+                    self._acts[i][:n],
+                    self.coef_grads[i],
+                    self.intercept_grads[i] if self.fit_intercept else None,
+                    self._deltas[i][:n],
+                    self._work[i][:n],
+                    self._out_act if i == last else self._act,
+                )
+                for i in range(self.n_layers)
+            )
+            self._plans[n] = plan
+            self._plans[-n] = self._ones[:n]
+        return plan
+
+    # ------------------------------------------------------------------
+    # forward and backward passes
+    def _forward(self, X, plan):
+        a = X
+        if not isinstance(X, np.ndarray):  # scipy sparse matrix
+            W, b, z, _, _, _, _, f = plan[0]
+            z[...] = X @ W
+            if b is not None:
+                z += b
+            a = f(z)
+            plan = plan[1:]
+        for W, b, z, _, _, _, _, f in plan:
+            np.dot(a, W, out=z)
+            if b is not None:
+                z += b
+            a = f(z)
+        return a
+
+    def forward(self, X):
+        """Output activations for ``X`` (a view into an internal buffer)."""
+        return self._forward(X, self._plan(X.shape[0]))
+
+    def predict(self, X):
+        """Output activations for ``X`` as a new array, computed in chunks."""
+        n = X.shape[0]
+        out = np.empty((n, self.layer_units[-1]), dtype=self.dtype)
+        chunk = min(n, _PREDICT_CHUNK) or 1
+        self.reserve(chunk)
+        for start in range(0, n, chunk):
+            stop = min(start + chunk, n)
+            out[start:stop] = self._forward(X[start:stop], self._plan(stop - start))
+        return out
+
+    def objective(self, X, y, sample_weight=None, alpha=0.0):
+        """Objective (loss plus L2 penalty) at the current parameters."""
+        p = self.forward(X)
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        value = self._loss_value(y, p, sample_weight, weight_sum)
+        if alpha:
+            w = self.theta[: self.n_coef]
+            value += 0.5 * alpha * float(np.dot(w, w)) / weight_sum
+        return value
+
+    def loss_grad(self, X, y, sample_weight=None, alpha=0.0):
+        """Objective at the current parameters; its gradient goes to ``grad``.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+        y : ndarray of shape (n, n_outputs)
+        sample_weight : ndarray of shape (n,), default=None
+        alpha : float, default=0.0
+            L2 penalty; the objective adds ``alpha / (2 W) * sum ||W_i||**2``
+            with ``W`` the sum of sample weights.
+
+        Returns
+        -------
+        loss : float
+        """
+        n = X.shape[0]
+        plan = self._plans.get(n) if self._capacity else None
+        if plan is None:
+            plan = self._plan(n)
+        p = self._forward(X, plan)
+        delta = plan[-1][5]
+        if sample_weight is None:
+            weight_sum = n
+        else:
+            weight_sum = float(sample_weight.sum())
+            if weight_sum <= 0:
+                self.grad.fill(0)
+                return 0.0
+
+        # Output delta dL/dz: fused p - y for canonical pairs, otherwise the
+        # general rule dL/dp * f'(z) with f' taken from the activations.
+        if self._fused:
+            np.subtract(p, y, out=delta)
+            if self.loss == "squared_error":
+                if sample_weight is None:
+                    value = 0.5 * float(np.vdot(delta, delta)) / n
+                else:
+                    per_sample = np.einsum("ij,ij->i", delta, delta)
+                    value = 0.5 * float(np.dot(sample_weight, per_sample)) / weight_sum
+            else:
+                value = self._loss_value(y, p, sample_weight, weight_sum)
+        else:
+            value = self._loss_value(y, p, sample_weight, weight_sum)
+            self._loss_grad(y, p, out=delta)
+            self._out_deriv(p, delta, plan[-1][6])
+        if sample_weight is None:
+            delta *= 1.0 / n
+        else:
+            delta *= (sample_weight / weight_sum)[:, None]
+
+        deriv = self._deriv
+        ones = self._plans[-n]
+        # np.dot beats np.matmul on small arrays; intercept gradients are
+        # ones @ delta (a BLAS gemv) rather than a slower axis-0 reduction.
+        matmul = np.dot
+        for i in range(self.n_layers - 1, 0, -1):
+            _, _, _, dW, db, _, _, _ = plan[i]
+            W_prev_out = plan[i - 1]
+            a_prev = W_prev_out[2]
+            matmul(a_prev.T, delta, out=dW)
+            if db is not None:
+                matmul(ones, delta, out=db)
+            prev = W_prev_out[5]
+            matmul(delta, plan[i][0].T, out=prev)
+            deriv(a_prev, prev, W_prev_out[6])
+            delta = prev
+        _, _, _, dW, db, _, _, _ = plan[0]
+        if not isinstance(X, np.ndarray):
+            dW[...] = X.T @ delta
+        else:
+            matmul(X.T, delta, out=dW)
+        if db is not None:
+            matmul(ones, delta, out=db)
+
+        if alpha:
+            w = self.theta[: self.n_coef]
+            c = alpha / weight_sum
+            value += 0.5 * c * float(np.dot(w, w))
+            np.multiply(w, c, out=self._penalty_work)
+            self.grad[: self.n_coef] += self._penalty_work
+        return value

@@ -1,0 +1,176 @@
+"""Optimizers acting on one flat parameter vector.
+
+This module is part of the engine and imports nothing from scikit-learn.
+
+Each stochastic optimizer updates the parameter vector in place from the
+gradient vector with a handful of vectorised operations and no per-layer
+loop; L-BFGS hands the same vector to :func:`scipy.optimize.minimize`.
+"""
+
+import numpy as np
+import scipy.optimize
+
+
+class SGD:
+    """Gradient descent with (Nesterov) momentum and learning-rate schedules.
+
+    The update with momentum ``mu`` and rate ``eta`` is
+    ``v <- mu v - eta g`` then ``theta <- theta + v`` (classical momentum) or
+    ``theta <- theta + mu v - eta g`` (Nesterov). With ``mu = 0`` both are the
+    plain rule ``theta <- theta - eta g``.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        The parameter vector (used for shape and dtype).
+    learning_rate_init : float or ndarray of shape (n_params,)
+        Initial step size; an array gives every parameter its own rate.
+    lr_schedule : {"constant", "invscaling", "adaptive"}, default="constant"
+        How the rate evolves between epochs.
+    momentum : float, default=0.9
+    nesterov : bool, default=True
+    power_t : float, default=0.5
+        Exponent of the ``invscaling`` schedule ``eta_t = eta_0 / (t + 1)**power_t``.
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.lr_schedule = lr_schedule
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.power_t = float(power_t)
+        self.velocity = np.zeros_like(params)
+        self._work = np.empty_like(params)
+
+    def update(self, params, grad):
+        """Move ``params`` in place by one step against ``grad``."""
+        work = self._work
+        np.multiply(grad, self.learning_rate, out=work)  # eta g
+        if self.momentum == 0.0:
+            params -= work
+            return
+        v = self.velocity
+        v *= self.momentum
+        v -= work
+        if self.nesterov:
+            params -= work
+            np.multiply(v, self.momentum, out=work)
+            params += work
+        else:
+            params += v
+
+    def iteration_ends(self, time_step):
+        """Update the rate at the end of an epoch (``invscaling``)."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self):
+        """Called when progress stalls; return True to stop.
+
+        The ``adaptive`` schedule divides the rate by 5 instead, and stops only
+        once the rate is at most 1e-6.
+        """
+        if self.lr_schedule != "adaptive":
+            return True
+        if np.max(self.learning_rate) <= 1e-6:
+            return True
+        self.learning_rate = self.learning_rate / 5.0
+        return False
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) on a flat parameter vector.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    learning_rate_init : float or ndarray of shape (n_params,)
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates.
+    epsilon : float
+        Added to the root of the second moment for stability.
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate_init
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
+        self._work = np.empty_like(params)
+
+    def update(self, params, grad):
+        """Move ``params`` in place by one Adam step."""
+        b1, b2 = self.beta_1, self.beta_2
+        m, v, work = self.m, self.v, self._work
+        self.t += 1
+        m *= b1
+        np.multiply(grad, 1.0 - b1, out=work)
+        m += work
+        v *= b2
+        np.multiply(grad, grad, out=work)
+        work *= 1.0 - b2
+        v += work
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        )
+        np.sqrt(v, out=work)
+        work += self.epsilon
+        np.divide(m, work, out=work)
+        work *= self.learning_rate
+        params -= work
+
+    def iteration_ends(self, time_step):
+        """Adam keeps its own step-size schedule: nothing to do."""
+
+    def trigger_stopping(self):
+        """Stop as soon as progress stalls."""
+        return True
+
+
+def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):
+    """Minimise ``fun`` (returning value and gradient) with L-BFGS-B.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x) -> (value, gradient)`` for a float64 vector ``x``.
+    x0 : ndarray of shape (n_params,)
+    max_iter, max_fun : int
+        Iteration and function-evaluation budgets.
+    tol : float
+        Projected-gradient tolerance (``gtol``).
+    callback : callable, default=None
+        Called after every iteration with the current objective value.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+    """
+
+    def _callback(intermediate_result):
+        if callback is not None:
+            callback(float(intermediate_result.fun))
+
+    return scipy.optimize.minimize(
+        fun,
+        np.asarray(x0, dtype=np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=_callback,
+        options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+    )
