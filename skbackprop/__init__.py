@@ -1,5 +1,6 @@
 """skbackprop: multi-layer perceptrons trained by backpropagation, for scikit-learn."""
 
+from ._gradient_check import check_gradients
 from ._multilayer_perceptron import (
     BackpropClassifier,
     BackpropRegressor,
@@ -12,5 +13,6 @@ __all__ = [
     "BackpropClassifier",
     "BackpropRegressor",
     "DivergenceWarning",
+    "check_gradients",
     "__version__",
 ]

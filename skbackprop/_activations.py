@@ -38,9 +38,9 @@ def _exp(z):
 
 
 def _softmax(z):
-    z -= z.max(axis=1, keepdims=True)
+    z -= z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
+    z /= z.sum(axis=-1, keepdims=True)
     return z
 
 
@@ -90,7 +90,7 @@ def _exp_derivative(a, delta, work):
 def _softmax_derivative(a, delta, work):
     # Jacobian-vector product of softmax: a * (delta - sum_k delta_k a_k).
     np.multiply(a, delta, out=work)
-    delta -= work.sum(axis=1, keepdims=True)
+    delta -= work.sum(axis=-1, keepdims=True)
     delta *= a
     return delta
 

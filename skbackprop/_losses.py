@@ -10,7 +10,8 @@ for many::
 
     squared_error    L = 1/(2 W) * sum_i w_i sum_k (y_ik - p_ik)**2
     poisson          L = 1/W     * sum_i w_i sum_k (y_ik log(y_ik/p_ik) - y_ik + p_ik)
-    binary_log_loss  L = -1/W    * sum_i w_i sum_k (y_ik log p_ik + (1-y_ik) log(1-p_ik))
+    binary_log_loss  L = -1/W    * sum_i w_i sum_k (y_ik log p_ik
+                                                    + (1-y_ik) log(1-p_ik))
     log_loss         L = -1/W    * sum_i w_i sum_k y_ik log p_ik
 
 with ``W = sum_i w_i`` (``W = n_samples`` without weights).
@@ -21,9 +22,12 @@ from scipy.special import xlogy
 
 
 def _weighted_mean(per_sample, sample_weight, weight_sum):
+    # per_sample has shape (n,) or, for stacked restarts, (R, n)
     if sample_weight is None:
-        return float(per_sample.sum()) / per_sample.shape[0]
-    return float(np.dot(sample_weight, per_sample)) / weight_sum
+        total = per_sample.sum(axis=-1) / per_sample.shape[-1]
+    else:
+        total = np.dot(per_sample, sample_weight) / weight_sum
+    return float(total) if np.ndim(total) == 0 else total
 
 
 def _clip_probability(p):
@@ -34,30 +38,30 @@ def _clip_probability(p):
 def squared_error(y, p, sample_weight=None, weight_sum=None):
     """Half the squared error, averaged over samples and summed over outputs."""
     diff = p - y
-    per_sample = np.einsum("ij,ij->i", diff, diff)
+    per_sample = np.einsum("...ij,...ij->...i", diff, diff)
     return 0.5 * _weighted_mean(per_sample, sample_weight, weight_sum)
 
 
 def poisson(y, p, sample_weight=None, weight_sum=None):
     """Poisson deviance (halved), averaged over samples and summed over outputs."""
     p = np.maximum(p, np.finfo(p.dtype).tiny)
-    per_sample = (xlogy(y, y) - y * np.log(p) - y + p).sum(axis=1)
+    per_sample = (xlogy(y, y) - y * np.log(p) - y + p).sum(axis=-1)
     return _weighted_mean(per_sample, sample_weight, weight_sum)
 
 
 def binary_log_loss(y, p, sample_weight=None, weight_sum=None):
     """Binary cross-entropy of independent logistic outputs."""
     p = _clip_probability(p)
-    per_sample = -(xlogy(y, p) + xlogy(1 - y, 1 - p)).sum(axis=1)
+    per_sample = -(xlogy(y, p) + xlogy(1 - y, 1 - p)).sum(axis=-1)
     return _weighted_mean(per_sample, sample_weight, weight_sum)
 
 
 def log_loss(y, p, sample_weight=None, weight_sum=None):
     """Categorical cross-entropy of a softmax output."""
-    if p.shape[1] == 1:
+    if p.shape[-1] == 1:
         return binary_log_loss(y, p, sample_weight, weight_sum)
     p = _clip_probability(p)
-    per_sample = -xlogy(y, p).sum(axis=1)
+    per_sample = -xlogy(y, p).sum(axis=-1)
     return _weighted_mean(per_sample, sample_weight, weight_sum)
 
 
@@ -90,7 +94,7 @@ def _binary_log_loss_grad(y, p, out):
 
 
 def _log_loss_grad(y, p, out):
-    if p.shape[1] == 1:
+    if p.shape[-1] == 1:
         return _binary_log_loss_grad(y, p, out)
     np.divide(y, _clip_probability(p), out=out)
     return np.negative(out, out=out)

@@ -70,21 +70,78 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative.")
     if not np.any(sample_weight > 0):
-        raise ValueError("sample_weight must not be all zero: at least one weight must be positive.")
+        raise ValueError(
+            "sample_weight must not be all zero: at least one weight must be positive."
+        )
     return sample_weight
+
+
+class _Minibatches:
+    """Iterate over one epoch of minibatches; shuffled rows are gathered into
+    buffers allocated once. Full-batch descent is never shuffled (the order of
+    the rows cannot change the gradient)."""
+
+    def __init__(self, X, y, sample_weight, batch_size, shuffle, rng):
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.n_samples = n = X.shape[0]
+        self.batch_size = batch_size
+        self.full_batch = batch_size == n
+        self.shuffle = shuffle and not self.full_batch
+        self.rng = rng
+        self.starts = list(range(0, n, batch_size))
+        self.dense = not sp_issparse(X)
+        if self.shuffle:
+            self.idx = np.arange(n)
+            if self.dense:
+                self.x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            self.y_buf = np.empty((batch_size, y.shape[1]), dtype=y.dtype)
+            if sample_weight is not None:
+                self.sw_buf = np.empty(batch_size, dtype=sample_weight.dtype)
+
+    def __iter__(self):
+        X, y, sw, n = self.X, self.y, self.sample_weight, self.n_samples
+        if self.full_batch:
+            yield X, y, sw, n
+            return
+        bs = self.batch_size
+        if not self.shuffle:
+            for start in self.starts:
+                stop = min(start + bs, n)
+                swb = None if sw is None else sw[start:stop]
+                yield X[start:stop], y[start:stop], swb, stop - start
+            return
+        idx = self.idx
+        self.rng.shuffle(idx)
+        for start in self.starts:
+            stop = min(start + bs, n)
+            m = stop - start
+            batch = idx[start:stop]
+            if self.dense:
+                Xb = np.take(X, batch, axis=0, out=self.x_buf[:m])
+            else:
+                Xb = X[batch]
+            yb = np.take(y, batch, axis=0, out=self.y_buf[:m])
+            swb = None if sw is None else np.take(sw, batch, out=self.sw_buf[:m])
+            yield Xb, yb, swb, m
 
 
 class _BaseBackprop(BaseEstimator):
     """Shared machinery of the backprop estimators (not public)."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither"), "array-like"],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -105,6 +162,8 @@ class _BaseBackprop(BaseEstimator):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "fit_intercept": ["boolean"],
+        "init": [StrOptions({"glorot_uniform", "uniform"}), callable],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ------------------------------------------------------------------
@@ -115,7 +174,9 @@ class _BaseBackprop(BaseEstimator):
             sizes = [sizes]
         sizes = list(sizes)
         for s in sizes:
-            if isinstance(s, (bool, np.bool_)) or not isinstance(s, (Integral, np.integer)):
+            if isinstance(s, (bool, np.bool_)) or not isinstance(
+                s, (Integral, np.integer)
+            ):
                 raise ValueError(
                     f"hidden_layer_sizes must contain positive integers, got {sizes!r}."
                 )
@@ -123,7 +184,7 @@ class _BaseBackprop(BaseEstimator):
                 raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes!r}.")
         return [int(s) for s in sizes]
 
-    def _make_network(self, layer_units, dtype, theta=None):
+    def _make_network(self, layer_units, dtype, theta=None, n_restarts=1):
         return Network(
             layer_units,
             self.activation,
@@ -132,18 +193,75 @@ class _BaseBackprop(BaseEstimator):
             fit_intercept=self.fit_intercept,
             dtype=dtype,
             theta=theta,
+            n_restarts=n_restarts,
         )
 
-    def _init_theta(self, net):
-        """Glorot-uniform initialisation, drawn in scikit-learn's order."""
-        factor = 2.0 if self.activation == "logistic" else 6.0
+    def _init_layers(self, coefs, intercepts):
+        """Draw initial weights into ``coefs``/``intercepts`` (lists of arrays).
+
+        ``'glorot_uniform'`` draws ``U[-s, s]`` with ``s = sqrt(k / (fan_in +
+        fan_out))`` (``k = 2`` for logistic units, 6 otherwise), in
+        scikit-learn's order, so a fit starts from the same weights as
+        ``MLPRegressor``/``MLPClassifier`` with the same ``random_state``.
+        """
         rng = self._random_state
-        for W, b in zip(net.coefs, net.intercepts):
+        init = self.init
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for W, b in zip(coefs, intercepts):
             fan_in, fan_out = W.shape
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
-            b_init = rng.uniform(-bound, bound, fan_out)
+            if callable(init):
+                drawn = init(rng, fan_in, fan_out)
+                W_init, b_init = drawn if isinstance(drawn, tuple) else (drawn, 0.0)
+                W_init = np.asarray(W_init)
+                if W_init.shape != W.shape or np.shape(b_init) not in ((), b.shape):
+                    raise ValueError(
+                        f"init returned weights of shape {W_init.shape} (and "
+                        f"intercepts of shape {np.shape(b_init)}); expected "
+                        f"{W.shape} and {b.shape}."
+                    )
+            else:
+                bound = (
+                    1.0 if init == "uniform" else np.sqrt(factor / (fan_in + fan_out))
+                )
+                W_init = rng.uniform(-bound, bound, (fan_in, fan_out))
+                b_init = rng.uniform(-bound, bound, fan_out)
+            if not np.all(np.isfinite(W_init)) or not np.all(np.isfinite(b_init)):
+                raise ValueError("init produced non-finite initial weights.")
+            W[...] = W_init
             b[...] = b_init if self.fit_intercept else 0.0
+
+    def _init_theta(self, net):
+        """Initialise every restart of ``net`` in turn."""
+        if net.n_restarts == 1:
+            self._init_layers(net.coefs, net.intercepts)
+        else:
+            for r in range(net.n_restarts):
+                self._init_layers(
+                    [c[r] for c in net.coefs], [b[r] for b in net.intercepts]
+                )
+
+    def _learning_rates(self, net):
+        """Step size per trainable parameter: a float, or an array for
+        per-layer rates (``learning_rate_init`` given as a sequence)."""
+        lr = self.learning_rate_init
+        if np.ndim(lr) == 0:
+            return float(lr)
+        lr = np.asarray(lr, dtype=float)
+        n_weight_layers = net.n_layers
+        if lr.ndim != 1 or lr.shape[0] != n_weight_layers:
+            raise ValueError(
+                f"learning_rate_init has {lr.size} entries but the network has "
+                f"{n_weight_layers} weight layers (hidden_layer_sizes + output); "
+                "give one rate per layer or a single float."
+            )
+        if not np.all(np.isfinite(lr)) or np.any(lr <= 0):
+            raise ValueError(f"learning_rate_init must be positive, got {lr.tolist()}.")
+        rates = np.empty(net.n_total, dtype=net.dtype)
+        coefs, intercepts = net._views(rates)
+        for i, (c, b) in enumerate(zip(coefs, intercepts)):
+            c[...] = lr[i]
+            b[...] = lr[i]
+        return rates[: net.n_params]
 
     def _bind(self, net):
         self._net = net
@@ -251,12 +369,196 @@ class _BaseBackprop(BaseEstimator):
             self._bind(self._make_network(layer_units, theta.dtype, theta))
 
         with np.errstate(all="ignore"):
-            if self.solver == "lbfgs":
+            restarts = first_pass and not incremental and self.n_init > 1
+            if restarts and self.solver == "lbfgs":
+                self._fit_lbfgs_restarts(X, y, sample_weight, layer_units)
+            elif restarts:
+                self._fit_stochastic_restarts(X, y, sample_weight, layer_units)
+            elif self.solver == "lbfgs":
                 self._fit_lbfgs(X, y, sample_weight)
             else:
                 self._fit_stochastic(X, y, sample_weight, incremental)
+            if not restarts and (
+                first_pass and not incremental or not hasattr(self, "restart_losses_")
+            ):
+                self.restart_losses_ = np.array([self.loss_], dtype=float)
+                self.best_restart_ = 0
+            self._after_fit(X, y, sample_weight)
         self._net.release()
         return self
+
+    def _after_fit(self, X, y, sample_weight):
+        """Hook for estimator-specific statistics of the fitted model."""
+
+    def _fit_lbfgs_restarts(self, X, y, sample_weight, layer_units):
+        """Run L-BFGS from ``n_init`` starting points in turn; keep the best."""
+        dtype = X.dtype
+        best = None
+        losses = np.full(self.n_init, np.inf)
+        error = None
+        for r in range(self.n_init):
+            net = self._make_network(layer_units, dtype)
+            self._init_theta(net)
+            self._bind(net)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    self._fit_lbfgs(X, y, sample_weight)
+                except ValueError as exc:
+                    error = exc
+                    continue
+            losses[r] = self.loss_
+            if best is None or self.loss_ < losses[best[0]]:
+                state = (self.loss_curve_, self.n_iter_, self.loss_, self.best_loss_)
+                best = (r, net.theta.copy(), state, caught)
+        if best is None:
+            raise error
+        r, theta, state, caught = best
+        self._bind(self._make_network(layer_units, dtype, theta))
+        self.loss_curve_, self.n_iter_, self.loss_, self.best_loss_ = state
+        self.restart_losses_ = losses
+        self.best_restart_ = r
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    def _fit_stochastic_restarts(self, X, y, sample_weight, layer_units):
+        """Train ``n_init`` stacked restarts together; keep the best one.
+
+        All restarts see the same minibatches; each has its own stopping
+        criterion and is frozen (gradient masked, optimizer state zeroed) once
+        it stops or diverges, while the others go on.
+        """
+        R = self.n_init
+        dtype = X.dtype
+        net = self._make_network(layer_units, dtype, n_restarts=R)
+        self._init_theta(net)
+        params, param_grad, theta = net.params, net.param_grad, net.theta
+        owner_all = net.restart_owner()
+        owner = owner_all[: net.n_params]
+        lr = np.array(np.broadcast_to(self._learning_rates(net), params.shape))
+        optimizer = self._make_optimizer(params, lr)
+        early_stopping = self.early_stopping
+        if early_stopping:
+            (X, X_val, y, y_val, sample_weight, sw_val) = self._validation_split(
+                X, y, sample_weight
+            )
+            y_val_labels = self._decode_y(y_val)
+            val_scores, val_losses = [], []
+            best_val = np.full(R, -np.inf)
+        batches = self._minibatches(X, y, sample_weight)
+        n_samples = batches.n_samples
+        net.reserve(batches.batch_size)
+        alpha, tol = float(self.alpha), self.tol
+        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
+        invscaling = self.solver == "sgd" and self.learning_rate == "invscaling"
+        active = np.ones(R, dtype=bool)
+        diverged = np.zeros(R, dtype=bool)
+        n_iter = np.zeros(R, dtype=int)
+        best_loss = np.full(R, np.inf)
+        no_improvement = np.zeros(R, dtype=int)
+        snapshot = theta.copy()
+        best_theta = theta.copy()
+        curves = []
+        frozen = None
+        try:
+            for epoch in range(self.max_iter):
+                accumulated = np.zeros(R)
+                for Xb, yb, swb, m in batches:
+                    accumulated += net.loss_grad(Xb, yb, swb, alpha) * m
+                    if frozen is not None:
+                        param_grad *= frozen
+                    optimizer.update(params, param_grad)
+                loss = accumulated / n_samples
+                sums = np.bincount(owner_all, weights=theta, minlength=R)
+                ok = active & np.isfinite(loss) & np.isfinite(sums)
+                blown = active & ~ok
+                if blown.any():
+                    diverged |= blown
+                    np.copyto(theta, snapshot, where=blown[owner_all])
+                np.copyto(snapshot, theta, where=ok[owner_all])
+                n_iter[ok] += 1
+                curves.append(np.where(ok, loss, np.nan))
+                if self.verbose:
+                    shown = ", ".join(f"{v:.8f}" for v in loss[ok])
+                    print(f"Iteration {epoch + 1}, loss = {shown}")
+                if early_stopping:
+                    out = net.predict(X_val)
+                    scores = np.array(
+                        [
+                            self._score_output(out[r], y_val_labels, sw_val)
+                            for r in range(R)
+                        ]
+                    )
+                    val_scores.append(np.where(ok, scores, np.nan))
+                    val_losses.append(
+                        np.where(ok, net.objective(X_val, y_val, sw_val, alpha), np.nan)
+                    )
+                    stall = ~(scores >= best_val + tol)
+                    better = ok & (scores > best_val)
+                    best_val = np.where(better, scores, best_val)
+                    np.copyto(best_theta, theta, where=better[owner_all])
+                else:
+                    stall = loss > best_loss - tol
+                no_improvement = np.where(
+                    ok, np.where(stall, no_improvement + 1, 0), no_improvement
+                )
+                best_loss = np.where(ok & (loss < best_loss), loss, best_loss)
+                if invscaling:
+                    optimizer.iteration_ends((epoch + 1) * n_samples)
+                stop = blown.copy()
+                for r in np.flatnonzero(ok & (no_improvement > self.n_iter_no_change)):
+                    mine = owner == r
+                    if adaptive and optimizer.learning_rate[mine].max() > 1e-6:
+                        optimizer.learning_rate[mine] /= 5.0
+                        no_improvement[r] = 0
+                    else:
+                        stop[r] = True
+                if stop.any():
+                    active &= ~stop
+                    optimizer.reset_state(~active[owner])
+                    frozen = active[owner].astype(params.dtype)
+                    if not active.any():
+                        break
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by user; keeping the weights of the last "
+                "completed epoch."
+            )
+            np.copyto(theta, snapshot)
+
+        curves = np.array(curves).reshape(-1, R)
+        final = np.array(
+            [curves[n_iter[r] - 1, r] if n_iter[r] else np.inf for r in range(R)]
+        )
+        if not np.isfinite(final).any():
+            raise ValueError(_divergence_message(self))
+        if early_stopping:
+            best = int(np.argmax(np.where(n_iter > 0, best_val, -np.inf)))
+            theta_best = net.extract(best, best_theta)
+        else:
+            best = int(np.argmin(final))
+            theta_best = net.extract(best)
+        k = n_iter[best]
+        self._bind(self._make_network(layer_units, dtype, theta_best))
+        self.loss_curve_ = [float(v) for v in curves[:k, best]]
+        self.loss_ = self.loss_curve_[-1]
+        self.best_loss_ = float(best_loss[best])
+        self.n_iter_ = int(k)
+        self.t_ = int(k) * n_samples
+        self._no_improvement_count = int(no_improvement[best])
+        self.restart_losses_ = final
+        self.best_restart_ = best
+        self._optimizer = None
+        if early_stopping:
+            self.validation_scores_ = [float(v[best]) for v in val_scores[:k]]
+            self.validation_loss_curve_ = [float(v[best]) for v in val_losses[:k]]
+            self.best_validation_score_ = float(best_val[best])
+        if k == self.max_iter:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -266,7 +568,8 @@ class _BaseBackprop(BaseEstimator):
         self.out_activation_ = self._output_activation()
         self._check_out_activation()
         net = self._make_network(layer_units, dtype)
-        self._init_theta(net)
+        if self.n_init == 1:  # several restarts are drawn by _fit_restarts
+            self._init_theta(net)
         self._bind(net)
         self.loss_curve_ = []
         self._no_improvement_count = 0
@@ -285,23 +588,17 @@ class _BaseBackprop(BaseEstimator):
     def _check_out_activation(self):
         pass
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, params, learning_rate):
         if self.solver == "sgd":
             return SGD(
                 params,
-                float(self.learning_rate_init),
+                learning_rate,
                 self.learning_rate,
                 self.momentum,
                 self.nesterovs_momentum,
                 self.power_t,
             )
-        return Adam(
-            params,
-            float(self.learning_rate_init),
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-        )
+        return Adam(params, learning_rate, self.beta_1, self.beta_2, self.epsilon)
 
     def _fit_lbfgs(self, X, y, sample_weight):
         net = self._net
@@ -343,7 +640,9 @@ class _BaseBackprop(BaseEstimator):
                 raise ValueError(_divergence_message(self))
         self.loss_curve_ = curve
         self.n_iter_ = len(curve) if result is None else int(result.nit)
-        self.loss_ = float(final) if final is not None else (curve[-1] if curve else None)
+        self.loss_ = (
+            float(final) if final is not None else (curve[-1] if curve else None)
+        )
         self.best_loss_ = self.loss_
         if result is not None and result.status == 1:
             warnings.warn(
@@ -362,7 +661,7 @@ class _BaseBackprop(BaseEstimator):
             or getattr(self, "_optimizer_solver", None) != self.solver
             or self._optimizer._work.shape != params.shape
         ):
-            self._optimizer = self._make_optimizer(params)
+            self._optimizer = self._make_optimizer(params, self._learning_rates(net))
             self._optimizer_solver = self.solver
         optimizer = self._optimizer
 
@@ -373,34 +672,14 @@ class _BaseBackprop(BaseEstimator):
                 X, y, sample_weight
             )
             y_val_labels = self._decode_y(y_val)
-        n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    f"batch_size={self.batch_size} is larger than the number of "
-                    f"training samples ({n_samples}); it is clipped to {n_samples}."
-                )
-            batch_size = int(min(self.batch_size, n_samples))
-        full_batch = batch_size == n_samples
-        # Minibatches gathered from shuffled rows go into reusable buffers.
-        shuffle = self.shuffle and not full_batch
-        dense = not sp_issparse(X)
-        if shuffle:
-            idx = np.arange(n_samples)
-            if dense:
-                x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-            y_buf = np.empty((batch_size, y.shape[1]), dtype=y.dtype)
-            if sample_weight is not None:
-                sw_buf = np.empty(batch_size, dtype=sample_weight.dtype)
+        batches = self._minibatches(X, y, sample_weight)
+        n_samples, batch_size = batches.n_samples, batches.batch_size
+        full_batch = batches.full_batch
         net.reserve(batch_size)
         alpha = float(self.alpha)
-        rng = self._random_state
         snapshot = params.copy()
         loss_curve = self.loss_curve_
         verbose = self.verbose
-        starts = list(range(0, n_samples, batch_size))
         diverged = False
         loss_grad, update = net.loss_grad, optimizer.update
         add_reduce, copyto = np.add.reduce, np.copyto
@@ -422,31 +701,8 @@ class _BaseBackprop(BaseEstimator):
                     loss = loss_grad(X, y, sample_weight, alpha)
                     update(params, param_grad)
                 else:
-                    if shuffle:
-                        rng.shuffle(idx)
                     accumulated = 0.0
-                    for start in starts:
-                        stop = min(start + batch_size, n_samples)
-                        m = stop - start
-                        if shuffle:
-                            batch = idx[start:stop]
-                            if dense:
-                                Xb = np.take(X, batch, axis=0, out=x_buf[:m])
-                            else:
-                                Xb = X[batch]
-                            yb = np.take(y, batch, axis=0, out=y_buf[:m])
-                            swb = (
-                                None
-                                if sample_weight is None
-                                else np.take(sample_weight, batch, out=sw_buf[:m])
-                            )
-                        else:
-                            Xb, yb = X[start:stop], y[start:stop]
-                            swb = (
-                                None
-                                if sample_weight is None
-                                else sample_weight[start:stop]
-                            )
+                    for Xb, yb, swb, m in batches:
                         accumulated += loss_grad(Xb, yb, swb, alpha) * m
                         update(params, param_grad)
                     loss = accumulated / n_samples
@@ -520,12 +776,26 @@ class _BaseBackprop(BaseEstimator):
             if not loss_curve:
                 raise ValueError(_divergence_message(self))
             warnings.warn(
-                _divergence_message(self)
-                + f" Keeping the weights of epoch {n_iter}.",
+                _divergence_message(self) + f" Keeping the weights of epoch {n_iter}.",
                 DivergenceWarning,
             )
         if early_stopping and self._best_theta is not None:
             params[...] = self._best_theta[: params.shape[0]]
+
+    def _minibatches(self, X, y, sample_weight):
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    f"batch_size={self.batch_size} is larger than the number of "
+                    f"training samples ({n_samples}); it is clipped to {n_samples}."
+                )
+            batch_size = int(min(self.batch_size, n_samples))
+        return _Minibatches(
+            X, y, sample_weight, batch_size, self.shuffle, self._random_state
+        )
 
     def _validation_split(self, X, y, sample_weight):
         n_samples = X.shape[0]
@@ -535,14 +805,13 @@ class _BaseBackprop(BaseEstimator):
             stratify = y
             n_classes = max(len(self.classes_), 2)
             n_val = max(n_val, n_classes)
-            if np.unique(y, axis=0).shape[0] < 2 or np.min(
-                np.unique(y, axis=0, return_counts=True)[1]
-            ) < 2:
+            counts = np.unique(y, axis=0, return_counts=True)[1]
+            if counts.shape[0] < 2 or counts.min() < 2:
                 stratify = None
         if n_samples - n_val < 1:
             raise ValueError(
-                f"Too few samples (n_samples={n_samples}) for early stopping: the validation "
-                f"set needs {n_val} of them and training at least one. Set "
+                f"Too few samples (n_samples={n_samples}) for early stopping: the "
+                f"validation set needs {n_val} of them and training at least one. Set "
                 "early_stopping=False or provide more data."
             )
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
@@ -642,8 +911,10 @@ _COMMON_PARAMETERS = """
         power_t`` with ``t`` the number of samples seen, or divided by 5 each
         time ``n_iter_no_change`` epochs fail to improve by ``tol``.
 
-    learning_rate_init : float, default=0.001
-        Initial step size of ``'sgd'`` and ``'adam'``.
+    learning_rate_init : float or array-like of shape (n_layers - 1,), default=0.001
+        Initial step size of ``'sgd'`` and ``'adam'``. A sequence gives each
+        weight layer (hidden layers, then the output layer) its own rate
+        ``eta^(n)``, applied to its weights and intercepts.
 
     power_t : float, default=0.5
         Exponent of the ``'invscaling'`` schedule.
@@ -702,6 +973,24 @@ _COMMON_PARAMETERS = """
     fit_intercept : bool, default=True
         Whether layers have bias terms. ``False`` trains a network without any
         bias (``intercepts_`` then stay zero).
+
+    init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
+        Initial weights. ``'glorot_uniform'`` is scikit-learn's scheme (same
+        draws as MLP for the same ``random_state``); ``'uniform'`` draws every
+        weight and intercept from ``U[-1, 1]``; a callable
+        ``init(rng, fan_in, fan_out)`` returns the weight matrix of shape
+        ``(fan_in, fan_out)`` (intercepts start at zero) or a tuple
+        ``(weights, intercepts)``; ``rng`` is a ``numpy.random.RandomState``.
+
+    n_init : int, default=1
+        Number of random starting points. The network is trained from each and
+        the one with the lowest final training loss (highest best validation
+        score with ``early_stopping``) is kept, a guard against poor local
+        minima. With ``'sgd'``/``'adam'`` the restarts are stacked and trained
+        together, one batched matrix product per layer for all of them, on
+        the same minibatches; each stops on its own criterion. ``'lbfgs'``
+        runs them one after the other. Ignored when continuing a fit
+        (``warm_start``/``partial_fit``).
 """
 
 _COMMON_ATTRIBUTES = """
@@ -752,6 +1041,12 @@ _COMMON_ATTRIBUTES = """
 
     out_activation_ : str
         Activation of the output layer.
+
+    restart_losses_ : ndarray of shape (n_init,)
+        Final training loss of every restart (``inf`` for one that diverged).
+
+    best_restart_ : int
+        Index of the restart that was kept.
 """
 
 
@@ -783,7 +1078,13 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         ``dL/dy * f'(z)``.
 
     Attributes
-    ----------"""
+    ----------
+    noise_variance_ : ndarray of shape (n_outputs_,)
+        Mean squared training residual of each output (weighted by
+        ``sample_weight``), the maximum-likelihood noise variance ``1/beta``
+        when squared error is read as a Gaussian likelihood. Computed on the
+        data of the last ``fit``/``partial_fit`` call.
+"""
         + _COMMON_ATTRIBUTES
         + """
     See Also
@@ -838,6 +1139,8 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         max_fun=15000,
         fit_intercept=True,
         out_activation="auto",
+        init="glorot_uniform",
+        n_init=1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -865,6 +1168,8 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         self.max_fun = max_fun
         self.fit_intercept = fit_intercept
         self.out_activation = out_activation
+        self.init = init
+        self.n_init = n_init
 
     def _loss_name(self):
         return self.loss
@@ -939,23 +1244,46 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
+    def _after_fit(self, X, y, sample_weight):
+        # Maximum-likelihood noise variance of the Gaussian reading of the
+        # squared error: 1 / beta_ML = mean squared training residual.
+        residual = self._net.predict(X)
+        residual -= y
+        residual *= residual
+        if sample_weight is None:
+            variance = residual.mean(axis=0)
+        else:
+            variance = sample_weight @ residual / sample_weight.sum()
+        self.noise_variance_ = np.asarray(variance, dtype=np.float64)
+
+    def predict(self, X, return_std=False):
         """Predict with the trained network.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the observation noise,
+            ``sqrt(noise_variance_)``, for every sample. It is homoscedastic
+            (the same for all samples): the spread of the targets around the
+            network's output estimated on the training data, not the
+            uncertainty of the network's weights.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values.
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Noise standard deviation; only with ``return_std=True``.
         """
         out = self._forward_output(X)
         if out.shape[1] == 1:
-            return out.ravel()
-        return out
+            out = out.ravel()
+        if not return_std:
+            return out
+        std = np.sqrt(self.noise_variance_).astype(out.dtype)
+        return out, np.broadcast_to(std if out.ndim == 2 else std[0], out.shape).copy()
 
 
 class BackpropClassifier(ClassifierMixin, _BaseBackprop):
@@ -1033,6 +1361,8 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         max_fun=15000,
         loss="log_loss",
         fit_intercept=True,
+        init="glorot_uniform",
+        n_init=1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -1059,6 +1389,8 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         self.max_fun = max_fun
         self.loss = loss
         self.fit_intercept = fit_intercept
+        self.init = init
+        self.n_init = n_init
 
     def _loss_name(self):
         return self.loss
@@ -1194,7 +1526,10 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
             # (0, 1) so that their logarithms stay finite.
             eps = np.finfo(out.dtype).eps
             np.clip(out, eps, 1 - eps, out=out)
-            if out.shape[1] == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            if (
+                out.shape[1] == 1
+                and self._label_binarizer.y_type_ != "multilabel-indicator"
+            ):
                 return np.hstack([1 - out, out])
         return out
 

@@ -12,6 +12,12 @@ Layout of the parameter vector ``theta`` (and of the gradient ``grad``)::
 network. Without intercepts the bias block is kept (all zeros) so that the
 public attributes keep their usual shapes, but it is excluded from ``params``,
 the part of ``theta`` a solver updates.
+
+With ``n_restarts=R > 1`` the network holds R independent copies of the same
+architecture (random restarts) trained together: every block gains a leading
+axis of length R (``coefs[i]`` is ``(R, fan_in, fan_out)``, ``intercepts[i]``
+is ``(R, fan_out)``), still one contiguous vector, and one batched matrix
+product per layer serves all restarts. Losses are then arrays of shape (R,).
 """
 
 import numpy as np
@@ -43,6 +49,8 @@ class Network:
         Floating point type of parameters, activations and gradients.
     theta : ndarray of shape (n_total,), default=None
         Existing parameter buffer to adopt (not copied).
+    n_restarts : int, default=1
+        Number of stacked copies of the network trained together.
     """
 
     def __init__(
@@ -54,7 +62,9 @@ class Network:
         fit_intercept=True,
         dtype=np.float64,
         theta=None,
+        n_restarts=1,
     ):
+        self.n_restarts = R = int(n_restarts)
         self.layer_units = tuple(int(u) for u in layer_units)
         self.activation = activation
         self.out_activation = out_activation
@@ -65,8 +75,8 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.n_layers = len(self.layer_units) - 1
         pairs = list(zip(self.layer_units[:-1], self.layer_units[1:]))
-        self.n_coef = sum(a * b for a, b in pairs)
-        self.n_total = self.n_coef + sum(b for _, b in pairs)
+        self.n_coef = R * sum(a * b for a, b in pairs)
+        self.n_total = self.n_coef + R * sum(b for _, b in pairs)
         self.n_params = self.n_total if self.fit_intercept else self.n_coef
         if theta is None:
             theta = np.zeros(self.n_total, dtype=self.dtype)
@@ -87,18 +97,54 @@ class Network:
         self._loss_grad = LOSS_GRADIENTS[self.loss]
         self._capacity = 0
         self._plans = {}
+        if R == 1:
+            self._mm = np.dot  # beats np.matmul on small arrays
+        else:
+            self._mm = np.matmul
 
     def _views(self, flat):
+        R = self.n_restarts
+        lead = () if R == 1 else (R,)
         coefs, intercepts = [], []
         start = 0
         for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
-            stop = start + fan_in * fan_out
-            coefs.append(flat[start:stop].reshape(fan_in, fan_out))
+            stop = start + R * fan_in * fan_out
+            coefs.append(flat[start:stop].reshape(*lead, fan_in, fan_out))
             start = stop
         for fan_out in self.layer_units[1:]:
-            intercepts.append(flat[start : start + fan_out])
-            start += fan_out
+            intercepts.append(flat[start : start + R * fan_out].reshape(*lead, fan_out))
+            start += R * fan_out
         return coefs, intercepts
+
+    def restart_owner(self):
+        """Restart index owning each entry of ``theta``.
+
+        Returns
+        -------
+        owner : ndarray of shape (n_total,)
+        """
+        R = self.n_restarts
+        owner = np.empty(self.n_total, dtype=np.intp)
+        for views in self._views(owner):
+            for v in views:
+                v[...] = (
+                    0 if R == 1 else np.arange(R).reshape((R,) + (1,) * (v.ndim - 1))
+                )
+        return owner
+
+    def extract(self, r, theta=None):
+        """Parameters of restart ``r`` as a flat vector of a single network.
+
+        ``theta`` (default: the network's own) is any vector with this
+        network's layout, e.g. a saved copy.
+        """
+        theta = self.theta if theta is None else theta
+        if self.n_restarts == 1:
+            return theta.copy()
+        coefs, intercepts = self._views(theta)
+        return np.concatenate(
+            [c[r].ravel() for c in coefs] + [b[r].ravel() for b in intercepts]
+        )
 
     def __getstate__(self):
         state = {
@@ -128,6 +174,7 @@ class Network:
             state["fit_intercept"],
             state["dtype"],
             theta=theta,
+            n_restarts=state.get("n_restarts", 1),
         )
 
     # ------------------------------------------------------------------
@@ -139,13 +186,18 @@ class Network:
         """
         if n_rows <= self._capacity:
             return
+        R = self.n_restarts
+        lead = () if R == 1 else (R,)
         units = self.layer_units[1:]
-        self._acts = [np.empty((n_rows, u), dtype=self.dtype) for u in units]
-        self._deltas = [np.empty((n_rows, u), dtype=self.dtype) for u in units]
-        scratch = np.empty(n_rows * max(units), dtype=self.dtype)
-        self._work = [scratch[: n_rows * u].reshape(n_rows, u) for u in units]
-        self._penalty_work = np.empty(self.n_coef, dtype=self.dtype)
-        self._ones = np.ones(n_rows, dtype=self.dtype)
+        dtype = self.dtype
+        self._acts = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
+        self._deltas = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
+        scratch = np.empty(R * n_rows * max(units), dtype=dtype)
+        self._work = [
+            scratch[: R * n_rows * u].reshape(*lead, n_rows, u) for u in units
+        ]
+        self._penalty_work = np.empty(self.n_coef, dtype=dtype)
+        self._ones = np.ones(n_rows, dtype=dtype)
         self._capacity = n_rows
         self._plans = {}
 
@@ -159,25 +211,41 @@ class Network:
     def _plan(self, n):
         """Per-layer views for a batch of ``n`` rows, built once and cached.
 
-        Each entry is ``(W, b, z, dW, db, delta, work, f)`` for one layer, with
-        ``z``, ``delta`` and ``work`` the first ``n`` rows of its buffers and
-        ``f`` its activation.
+        Each entry is ``(W, b, z, dW, db, delta, work, f, zT, WT)`` for one
+        layer: ``z``, ``delta`` and ``work`` are the first ``n`` rows of its
+        buffers, ``f`` its activation, ``zT``/``WT`` transposed views, and ``b``
+        is shaped to broadcast over the rows.
         """
         plan = self._plans.get(n)
         if plan is None:
             if n > self._capacity:
                 self.reserve(n)
             last = self.n_layers - 1
+            R = self.n_restarts
+
+            def rows(a):
+                return a[:n] if R == 1 else a[:, :n]
+
+            def transposed(a):
+                return a.T if R == 1 else a.transpose(0, 2, 1)
+
+            def bias(b):
+                if not self.fit_intercept:
+                    return None
+                return b if R == 1 else b[:, None, :]
+
             plan = tuple(
                 (
                     self.coefs[i],
-                    self.intercepts[i] if self.fit_intercept else None,
-                    self._acts[i][:n],
+                    bias(self.intercepts[i]),
+                    rows(self._acts[i]),
                     self.coef_grads[i],
                     self.intercept_grads[i] if self.fit_intercept else None,
-                    self._deltas[i][:n],
-                    self._work[i][:n],
+                    rows(self._deltas[i]),
+                    rows(self._work[i]),
                     self._out_act if i == last else self._act,
+                    transposed(rows(self._acts[i])),
+                    transposed(self.coefs[i]),
                 )
                 for i in range(self.n_layers)
             )
@@ -189,15 +257,20 @@ class Network:
     # forward and backward passes
     def _forward(self, X, plan):
         a = X
+        mm = self._mm
         if not isinstance(X, np.ndarray):  # scipy sparse matrix
-            W, b, z, _, _, _, _, f = plan[0]
-            z[...] = X @ W
+            W, b, z = plan[0][:3]
+            if self.n_restarts == 1:
+                z[...] = X @ W
+            else:
+                for r in range(self.n_restarts):
+                    z[r] = X @ W[r]
             if b is not None:
                 z += b
-            a = f(z)
+            a = plan[0][7](z)
             plan = plan[1:]
-        for W, b, z, _, _, _, _, f in plan:
-            np.dot(a, W, out=z)
+        for W, b, z, _, _, _, _, f, _, _ in plan:
+            mm(a, W, out=z)
             if b is not None:
                 z += b
             a = f(z)
@@ -210,13 +283,23 @@ class Network:
     def predict(self, X):
         """Output activations for ``X`` as a new array, computed in chunks."""
         n = X.shape[0]
-        out = np.empty((n, self.layer_units[-1]), dtype=self.dtype)
+        lead = () if self.n_restarts == 1 else (self.n_restarts,)
+        out = np.empty((*lead, n, self.layer_units[-1]), dtype=self.dtype)
         chunk = min(n, _PREDICT_CHUNK) or 1
         self.reserve(chunk)
         for start in range(0, n, chunk):
             stop = min(start + chunk, n)
-            out[start:stop] = self._forward(X[start:stop], self._plan(stop - start))
+            out[..., start:stop, :] = self._forward(
+                X[start:stop], self._plan(stop - start)
+            )
         return out
+
+    def _penalty(self):
+        """Squared norm of the weights: a float, or an array (R,) of them."""
+        if self.n_restarts == 1:
+            w = self.theta[: self.n_coef]
+            return float(np.dot(w, w))
+        return sum(np.einsum("rij,rij->r", W, W) for W in self.coefs)
 
     def objective(self, X, y, sample_weight=None, alpha=0.0):
         """Objective (loss plus L2 penalty) at the current parameters."""
@@ -224,8 +307,7 @@ class Network:
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
         value = self._loss_value(y, p, sample_weight, weight_sum)
         if alpha:
-            w = self.theta[: self.n_coef]
-            value += 0.5 * alpha * float(np.dot(w, w)) / weight_sum
+            value = value + 0.5 * alpha * self._penalty() / weight_sum
         return value
 
     def loss_grad(self, X, y, sample_weight=None, alpha=0.0):
@@ -242,7 +324,7 @@ class Network:
 
         Returns
         -------
-        loss : float
+        loss : float, or ndarray of shape (n_restarts,) when ``n_restarts > 1``
         """
         n = X.shape[0]
         plan = self._plans.get(n) if self._capacity else None
@@ -256,13 +338,13 @@ class Network:
             weight_sum = float(sample_weight.sum())
             if weight_sum <= 0:
                 self.grad.fill(0)
-                return 0.0
+                return 0.0 if self.n_restarts == 1 else np.zeros(self.n_restarts)
 
         # Output delta dL/dz: fused p - y for canonical pairs, otherwise the
         # general rule dL/dp * f'(z) with f' taken from the activations.
         if self._fused:
             np.subtract(p, y, out=delta)
-            if self.loss == "squared_error":
+            if self.loss == "squared_error" and self.n_restarts == 1:
                 if sample_weight is None:
                     value = 0.5 * float(np.vdot(delta, delta)) / n
                 else:
@@ -281,32 +363,35 @@ class Network:
 
         deriv = self._deriv
         ones = self._plans[-n]
-        # np.dot beats np.matmul on small arrays; intercept gradients are
-        # ones @ delta (a BLAS gemv) rather than a slower axis-0 reduction.
-        matmul = np.dot
+        mm = self._mm
+        # Intercept gradients are ones @ delta (a BLAS gemv), faster than an
+        # axis reduction.
         for i in range(self.n_layers - 1, 0, -1):
-            _, _, _, dW, db, _, _, _ = plan[i]
-            W_prev_out = plan[i - 1]
-            a_prev = W_prev_out[2]
-            matmul(a_prev.T, delta, out=dW)
+            dW, db = plan[i][3:5]
+            below = plan[i - 1]
+            mm(below[8], delta, out=dW)
             if db is not None:
-                matmul(ones, delta, out=db)
-            prev = W_prev_out[5]
-            matmul(delta, plan[i][0].T, out=prev)
-            deriv(a_prev, prev, W_prev_out[6])
+                mm(ones, delta, out=db)
+            prev = below[5]
+            mm(delta, plan[i][9], out=prev)
+            deriv(below[2], prev, below[6])
             delta = prev
-        _, _, _, dW, db, _, _, _ = plan[0]
+        dW, db = plan[0][3:5]
         if not isinstance(X, np.ndarray):
-            dW[...] = X.T @ delta
+            if self.n_restarts == 1:
+                dW[...] = X.T @ delta
+            else:
+                for r in range(self.n_restarts):
+                    dW[r] = X.T @ delta[r]
         else:
-            matmul(X.T, delta, out=dW)
+            mm(X.T, delta, out=dW)
         if db is not None:
-            matmul(ones, delta, out=db)
+            mm(ones, delta, out=db)
 
         if alpha:
-            w = self.theta[: self.n_coef]
             c = alpha / weight_sum
-            value += 0.5 * c * float(np.dot(w, w))
+            value = value + 0.5 * c * self._penalty()
+            w = self.theta[: self.n_coef]
             np.multiply(w, c, out=self._penalty_work)
             self.grad[: self.n_coef] += self._penalty_work
         return value

@@ -68,10 +68,16 @@ class SGD:
         else:
             params += v
 
+    def reset_state(self, mask):
+        """Zero the momentum of the parameters selected by boolean ``mask``."""
+        self.velocity[mask] = 0
+
     def iteration_ends(self, time_step):
         """Update the rate at the end of an epoch (``invscaling``)."""
         if self.lr_schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+            self.learning_rate = (
+                self.learning_rate_init / (time_step + 1) ** self.power_t
+            )
 
     def trigger_stopping(self):
         """Called when progress stalls; return True to stop.
@@ -133,6 +139,11 @@ class Adam:
         np.divide(m, work, out=work)
         work *= self.learning_rate
         params -= work
+
+    def reset_state(self, mask):
+        """Zero the moment estimates of the parameters selected by ``mask``."""
+        self.m[mask] = 0
+        self.v[mask] = 0
 
     def iteration_ends(self, time_step):
         """Adam keeps its own step-size schedule: nothing to do."""

@@ -84,7 +84,9 @@ def test_classifier_matches_sklearn_mlp_probabilities(iris, solver):
 
 def test_side_by_side_score_on_bundled_dataset():
     X, y = load_diabetes(return_X_y=True)
-    params = dict(hidden_layer_sizes=(20,), solver="lbfgs", max_iter=200, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(20,), solver="lbfgs", max_iter=200, random_state=0
+    )
     ours = _quiet(make_pipeline(MinMaxScaler(), BackpropRegressor(**params)).fit, X, y)
     ref = _quiet(make_pipeline(MinMaxScaler(), MLPRegressor(**params)).fit, X, y)
     assert ours.score(X, y) > 0.4
@@ -137,7 +139,11 @@ def test_loss_curve_and_verbose_for_every_solver(regression_data, solver, capsys
     X, y = regression_data
     est = _quiet(
         BackpropRegressor(
-            hidden_layer_sizes=(5,), solver=solver, max_iter=7, verbose=True, random_state=0
+            hidden_layer_sizes=(5,),
+            solver=solver,
+            max_iter=7,
+            verbose=True,
+            random_state=0,
         ).fit,
         X,
         y,
@@ -247,13 +253,17 @@ def test_sparse_input_matches_dense(regression_data, fmt, solver):
     params = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
     dense = _quiet(BackpropRegressor(**params).fit, X, y)
     sparse = _quiet(BackpropRegressor(**params).fit, sp.csr_matrix(X).asformat(fmt), y)
-    np.testing.assert_allclose(dense._net.theta, sparse._net.theta, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        dense._net.theta, sparse._net.theta, rtol=1e-9, atol=1e-12
+    )
 
 
 def test_multioutput_regression_loss_is_consistent(regression_data):
     X, y = regression_data
     Y = np.column_stack([y, 2 * y, -y])
-    est = BackpropRegressor(hidden_layer_sizes=(8,), solver="lbfgs", alpha=0, max_iter=50)
+    est = BackpropRegressor(
+        hidden_layer_sizes=(8,), solver="lbfgs", alpha=0, max_iter=50
+    )
     _quiet(est.fit, X, Y)
     pred = est.predict(X)
     assert pred.shape == Y.shape
@@ -317,7 +327,9 @@ def test_poisson_regression():
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(200, 2))
     y = rng.poisson(np.exp(1 + X[:, 0]))
-    est = _quiet(BackpropRegressor(loss="poisson", solver="lbfgs", random_state=0).fit, X, y)
+    est = _quiet(
+        BackpropRegressor(loss="poisson", solver="lbfgs", random_state=0).fit, X, y
+    )
     assert est.out_activation_ == "exp"
     assert (est.predict(X) > 0).all()
     with pytest.raises(ValueError, match="positive output activation"):
@@ -331,7 +343,10 @@ def test_no_intercept_network_keeps_zero_biases(regression_data):
     for solver in SOLVERS:
         est = _quiet(
             BackpropRegressor(
-                hidden_layer_sizes=(5, 3), solver=solver, fit_intercept=False, max_iter=10
+                hidden_layer_sizes=(5, 3),
+                solver=solver,
+                fit_intercept=False,
+                max_iter=10,
             ).fit,
             X,
             y,
@@ -347,7 +362,9 @@ def test_no_hidden_layer_is_a_linear_model():
     X = rng.normal(size=(60, 3))
     y = X @ [1.0, -2.0, 0.5] + 0.3
     est = _quiet(
-        BackpropRegressor(hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-10).fit,
+        BackpropRegressor(
+            hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-10
+        ).fit,
         X,
         y,
     )
@@ -378,7 +395,9 @@ def test_integer_weights_equal_repeated_rows_full_batch(regression_data, solver)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         weighted = BackpropRegressor(**params).fit(X, y, sample_weight=sw)
-        repeated = BackpropRegressor(**params).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
+        repeated = BackpropRegressor(**params).fit(
+            np.repeat(X, sw, 0), np.repeat(y, sw)
+        )
     np.testing.assert_allclose(weighted._net.theta, repeated._net.theta, rtol=1e-6)
 
 
@@ -470,7 +489,9 @@ def test_pickle_and_clone_round_trip(Est, regression_data, iris):
 def test_warm_start_continues_and_checks_architecture(regression_data):
     X, y = regression_data
     est = _quiet(
-        BackpropRegressor(hidden_layer_sizes=(5,), max_iter=3, warm_start=True).fit, X, y
+        BackpropRegressor(hidden_layer_sizes=(5,), max_iter=3, warm_start=True).fit,
+        X,
+        y,
     )
     theta = est._net.theta.copy()
     _quiet(est.fit, X, y)
@@ -501,7 +522,10 @@ def test_grid_search_over_pipeline_with_two_jobs(regression_data):
         "model__hidden_layer_sizes": [(4,), (8,)],
     }
     pipe = Pipeline(
-        [("scale", MinMaxScaler()), ("model", BackpropRegressor(max_iter=30, random_state=0))]
+        [
+            ("scale", MinMaxScaler()),
+            ("model", BackpropRegressor(max_iter=30, random_state=0)),
+        ]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -1,0 +1,248 @@
+"""Tests of skbackprop._losses against plain numpy formulas and finite differences."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from skbackprop._activations import ACTIVATIONS, DERIVATIVES
+from skbackprop._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
+
+# ----------------------------------------------------------------------------
+# independent per-sample formulas (summed over outputs)
+
+
+def _ref_squared_error(y, p):
+    return 0.5 * np.sum((y - p) ** 2, axis=1)
+
+
+def _ref_poisson(y, p):
+    out = np.zeros_like(p)
+    for idx in np.ndindex(p.shape):
+        yi, pi = y[idx], p[idx]
+        out[idx] = (yi * np.log(yi / pi) if yi > 0 else 0.0) - yi + pi
+    return out.sum(axis=1)
+
+
+def _ref_binary_log_loss(y, p):
+    return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p), axis=1)
+
+
+def _ref_log_loss(y, p):
+    if p.shape[1] == 1:  # one output: the binary cross-entropy
+        return _ref_binary_log_loss(y, p)
+    return -np.sum(y * np.log(p), axis=1)
+
+
+REFERENCE = {
+    "squared_error": _ref_squared_error,
+    "poisson": _ref_poisson,
+    "binary_log_loss": _ref_binary_log_loss,
+    "log_loss": _ref_log_loss,
+}
+
+
+def _data(loss, n, k, rng):
+    """Targets and predictions strictly inside the domain of each loss."""
+    if loss == "squared_error":
+        return rng.normal(size=(n, k)), rng.normal(size=(n, k))
+    if loss == "poisson":
+        y = rng.poisson(2.0, size=(n, k)).astype(float)
+        y[0, 0] = 0.0
+        return y, rng.uniform(0.2, 4.0, size=(n, k))
+    if loss == "binary_log_loss" or (loss == "log_loss" and k == 1):
+        y = rng.integers(0, 2, size=(n, k)).astype(float)
+        y[:2] = [[0.0] * k, [1.0] * k]
+        return y, rng.uniform(0.05, 0.95, size=(n, k))
+    # log_loss with several outputs: one-hot targets, softmax probabilities
+    y = np.eye(k)[rng.integers(0, k, size=n)]
+    e = rng.uniform(0.2, 1.0, size=(n, k))
+    return y, e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_loss_value(loss, k):
+    rng = np.random.default_rng(0)
+    n = 7
+    y, p = _data(loss, n, k, rng)
+    per_sample = REFERENCE[loss](y, p)
+
+    value = LOSSES[loss](y, p)
+    assert isinstance(value, float)
+    assert value == pytest.approx(per_sample.sum() / n, rel=1e-12)
+
+    w = rng.uniform(0.0, 3.0, size=n)
+    w[2] = 0.0
+    value_w = LOSSES[loss](y, p, w, w.sum())
+    assert value_w == pytest.approx(np.sum(w * per_sample) / np.sum(w), rel=1e-12)
+    # unit weights give the unweighted mean
+    assert LOSSES[loss](y, p, np.ones(n), float(n)) == pytest.approx(value, rel=1e-12)
+    # the inputs are not modified
+    y2, p2 = _data(loss, n, k, np.random.default_rng(0))
+    np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(p, p2)
+
+
+def test_losses_sum_over_outputs():
+    """Stacking two copies of the outputs doubles every loss."""
+    rng = np.random.default_rng(1)
+    for loss in ("squared_error", "poisson", "binary_log_loss"):
+        y, p = _data(loss, 6, 2, rng)
+        doubled = LOSSES[loss](np.hstack([y, y]), np.hstack([p, p]))
+        assert doubled == pytest.approx(2 * LOSSES[loss](y, p), rel=1e-12)
+
+
+def test_perfect_predictions_have_zero_loss():
+    y = np.array([[0.0, 1.0, 3.0], [2.0, 0.0, 5.0]])
+    assert LOSSES["squared_error"](y, y.copy()) == 0.0
+    assert LOSSES["poisson"](y, y.copy()) == pytest.approx(0.0, abs=1e-15)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_loss_gradient_finite_differences(loss, k):
+    """LOSS_GRADIENTS is the per-sample gradient: n * dLOSSES/dp."""
+    rng = np.random.default_rng(2)
+    n = 5
+    y, p = _data(loss, n, k, rng)
+    out = np.empty_like(p)
+    g = LOSS_GRADIENTS[loss](y, p, out)
+    assert g is out
+
+    eps = 1e-6
+    g_num = np.empty_like(p)
+    for idx in np.ndindex(p.shape):
+        pp, pm = p.copy(), p.copy()
+        pp[idx] += eps
+        pm[idx] -= eps
+        g_num[idx] = (LOSSES[loss](y, pp) - LOSSES[loss](y, pm)) / (2 * eps)
+    np.testing.assert_allclose(g / n, g_num, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "loss, k",
+    [
+        ("binary_log_loss", 1),
+        ("binary_log_loss", 3),
+        ("log_loss", 1),
+        ("log_loss", 3),
+        ("poisson", 2),
+    ],
+)
+def test_clipping_at_zero_and_one(loss, k, dtype):
+    """Log losses stay finite at p = 0 and p = 1, with no warning at all."""
+    if loss == "log_loss" and k > 1:
+        y = np.eye(k, dtype=dtype)
+        p = np.roll(y, 1, axis=1)  # p = 0 on the true class, 1 on another
+        p_right = y.copy()
+    else:
+        y = np.array([[1.0] * k, [0.0] * k, [1.0] * k, [0.0] * k], dtype=dtype)
+        p = np.array([[0.0] * k, [1.0] * k, [1.0] * k, [0.0] * k], dtype=dtype)
+        p_right = None
+        if loss == "poisson":
+            y = y * 3
+            p = p * 2
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        value = LOSSES[loss](y, p)
+        grad = LOSS_GRADIENTS[loss](y, p, np.empty_like(p))
+        value_w = LOSSES[loss](y, p, np.ones(len(y), dtype=dtype), float(len(y)))
+        if p_right is not None:
+            right = LOSSES[loss](y, p_right)
+    assert np.isfinite(value) and np.isfinite(value_w)
+    assert np.all(np.isfinite(grad))
+    # confident mistakes are heavily penalised: at least -log(eps) / 2
+    assert value > -0.49 * np.log(np.finfo(dtype).eps)
+    if p_right is not None:
+        assert right >= 0 and right < value
+
+
+def test_clipped_log_loss_matches_clipped_formula():
+    """Clipping happens at machine epsilon: a fully confident mistake costs
+    -log(eps) per output, a fully confident right answer about eps."""
+    eps = np.finfo(np.float64).eps
+    y = np.array([[1.0, 0.0]])
+    wrong = np.array([[0.0, 1.0]])
+    assert LOSSES["binary_log_loss"](y, wrong) == pytest.approx(-2 * np.log(eps))
+    assert LOSSES["log_loss"](y, wrong) == pytest.approx(-np.log(eps))
+    assert LOSSES["binary_log_loss"](y, y.copy()) == pytest.approx(0.0, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# canonical pairs
+
+
+def _canonical_data(activation, loss, k, rng):
+    n = 6
+    z = rng.normal(size=(n, k))
+    p = ACTIVATIONS[activation](z.copy())
+    if loss == "squared_error":
+        y = rng.normal(size=(n, k))
+    elif loss == "poisson":
+        y = rng.poisson(2.0, size=(n, k)).astype(float)
+    elif activation == "softmax":
+        y = np.eye(k)[rng.integers(0, k, size=n)]
+    else:
+        y = rng.integers(0, 2, size=(n, k)).astype(float)
+    return y, p
+
+
+def _canonical_cases():
+    cases = []
+    for activation, loss in sorted(CANONICAL_PAIRS):
+        for k in (1, 3):
+            if activation == "softmax" and k == 1:
+                continue
+            if (activation, loss) == ("logistic", "log_loss") and k > 1:
+                # LOSSES["log_loss"] on several outputs is the categorical
+                # cross-entropy; Network maps logistic + log_loss to
+                # binary_log_loss (see test_logistic_log_loss_is_binary).
+                continue
+            cases.append((activation, loss, k))
+    return cases
+
+
+def test_canonical_pairs_content():
+    assert CANONICAL_PAIRS == {
+        ("identity", "squared_error"),
+        ("exp", "poisson"),
+        ("logistic", "binary_log_loss"),
+        ("logistic", "log_loss"),
+        ("softmax", "log_loss"),
+    }
+
+
+@pytest.mark.parametrize("activation, loss, k", _canonical_cases())
+def test_canonical_pairs_give_p_minus_y(activation, loss, k):
+    rng = np.random.default_rng(3)
+    y, p = _canonical_data(activation, loss, k, rng)
+    delta = LOSS_GRADIENTS[loss](y, p, np.empty_like(p))
+    delta = DERIVATIVES[activation](p, delta, np.empty_like(p))
+    np.testing.assert_allclose(delta, p - y, rtol=1e-10, atol=1e-12)
+
+
+def test_non_canonical_pairs_differ_from_p_minus_y():
+    """Sanity check that the canonical test can fail."""
+    rng = np.random.default_rng(4)
+    for activation, loss in [("logistic", "squared_error"), ("exp", "squared_error")]:
+        assert (activation, loss) not in CANONICAL_PAIRS
+        y, p = _canonical_data(activation, loss, 3, rng)
+        delta = LOSS_GRADIENTS[loss](y, p, np.empty_like(p))
+        delta = DERIVATIVES[activation](p, delta, np.empty_like(p))
+        assert not np.allclose(delta, p - y)
+
+
+def test_logistic_log_loss_is_binary():
+    """The multilabel pair: Network treats logistic + log_loss as the binary
+    cross-entropy of each output, whose canonical delta is p - y."""
+    from skbackprop._network import Network
+
+    net = Network([2, 3], "tanh", "logistic", "log_loss")
+    assert net.loss == "binary_log_loss"
+    rng = np.random.default_rng(5)
+    y, p = _canonical_data("logistic", "binary_log_loss", 3, rng)
+    delta = LOSS_GRADIENTS["binary_log_loss"](y, p, np.empty_like(p))
+    delta = DERIVATIVES["logistic"](p, delta, np.empty_like(p))
+    np.testing.assert_allclose(delta, p - y, rtol=1e-10, atol=1e-12)
