@@ -110,13 +110,13 @@ LOSS_GRADIENTS = {
 }
 
 #: Output activation and loss pairs whose output delta simplifies to
-#: ``dL/dz = p - y`` (the canonical link of each loss).
+#: ``dL/dz = p - y`` (the canonical link of each loss). A network asked for
+#: logistic outputs with ``"log_loss"`` uses ``"binary_log_loss"``.
 CANONICAL_PAIRS = frozenset(
     {
         ("identity", "squared_error"),
         ("exp", "poisson"),
         ("logistic", "binary_log_loss"),
-        ("logistic", "log_loss"),
         ("softmax", "log_loss"),
     }
 )

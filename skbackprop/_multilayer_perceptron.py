@@ -28,6 +28,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
+
+    class CallbackSupportMixin:
+        """Placeholder used when scikit-learn has no callback API."""
+
+
 from ._activations import HIDDEN_ACTIVATIONS
 from ._network import Network
 from ._solvers import SGD, Adam, minimize_lbfgs
@@ -125,7 +133,63 @@ class _Minibatches:
             yield Xb, yb, swb, m
 
 
-class _BaseBackprop(BaseEstimator):
+class _EpochCallbacks:
+    """Calls scikit-learn's callback hooks around epochs (one subtask each).
+
+    The fit is the root task; every epoch (every L-BFGS iteration) is a
+    subtask. ``end()`` returns True when a callback asks to stop training.
+    Built only when the estimator has callbacks, so plain fits pay nothing.
+    """
+
+    def __init__(self, estimator, root, X, y, metadata):
+        self.estimator, self.root = estimator, root
+        self.X, self.y, self.metadata = X, y, metadata
+        self._current = None
+
+    def fitted_attributes(self):
+        # A copy of the current weights for the ``fitted_estimator`` handed to
+        # callbacks (built lazily, only for callbacks that ask for it).
+        est = self.estimator
+        net = est._net
+        copy = est._make_network(net.layer_units, net.dtype, net.theta.copy())
+        return {
+            "_net": copy,
+            "coefs_": copy.coefs,
+            "intercepts_": copy.intercepts,
+            "n_iter_": est.n_iter_,
+            "loss_curve_": list(est.loss_curve_),
+        }
+
+    def begin(self, task_name="epoch"):
+        self._current = self.root.subcontext(task_name=task_name)
+        self._current.call_on_fit_task_begin(
+            estimator=self.estimator,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=self.fitted_attributes,
+        )
+
+    def end(self):
+        ctx, self._current = self._current, None
+        return bool(
+            ctx.call_on_fit_task_end(
+                estimator=self.estimator,
+                X=self.X,
+                y=self.y,
+                metadata=self.metadata,
+                reconstruction_attributes=self.fitted_attributes,
+            )
+        )
+
+    def close(self):
+        """End a subtask left open (interrupted epoch) as an empty task."""
+        if self._current is not None:
+            self._current.call_on_fit_task_end(estimator=self.estimator)
+            self._current = None
+
+
+class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
     """Shared machinery of the backprop estimators (not public)."""
 
     _parameter_constraints: dict = {
@@ -341,6 +405,7 @@ class _BaseBackprop(BaseEstimator):
             if not keep.all():
                 # zero weights are exactly equivalent to removing the rows
                 X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
+        X_user, y_user = X, y
         y = self._encode_y(y, incremental, first_pass)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
@@ -368,6 +433,39 @@ class _BaseBackprop(BaseEstimator):
                 y = y.astype(theta.dtype)
             self._bind(self._make_network(layer_units, theta.dtype, theta))
 
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        root = None
+        if hasattr(self, "_init_callback_context"):
+            if self.solver != "lbfgs":
+                max_subtasks = self.max_iter
+            elif first_pass and not incremental and self.n_init > 1:
+                max_subtasks = None  # restarts run one after the other
+            else:  # L-BFGS: the last iteration opens a subtask it never runs
+                max_subtasks = self.max_iter + 1
+            root = self._init_callback_context(max_subtasks=max_subtasks)
+            root.call_on_fit_task_begin(
+                estimator=self, X=X_user, y=y_user, metadata=metadata
+            )
+        self._callbacks = None
+        if root is not None and getattr(self, "_skl_callbacks", None):
+            self._callbacks = _EpochCallbacks(self, root, X_user, y_user, metadata)
+        try:
+            self._fit_solver(X, y, sample_weight, incremental, first_pass, layer_units)
+        finally:
+            if self._callbacks is not None:
+                self._callbacks.close()
+            del self._callbacks
+        if root is not None:
+            root.call_on_fit_task_end(
+                estimator=self,
+                X=X_user,
+                y=y_user,
+                metadata=metadata,
+                reconstruction_attributes={},
+            )
+        return self
+
+    def _fit_solver(self, X, y, sample_weight, incremental, first_pass, layer_units):
         with np.errstate(all="ignore"):
             restarts = first_pass and not incremental and self.n_init > 1
             if restarts and self.solver == "lbfgs":
@@ -385,7 +483,6 @@ class _BaseBackprop(BaseEstimator):
                 self.best_restart_ = 0
             self._after_fit(X, y, sample_weight)
         self._net.release()
-        return self
 
     def _after_fit(self, X, y, sample_weight):
         """Hook for estimator-specific statistics of the fitted model."""
@@ -460,8 +557,23 @@ class _BaseBackprop(BaseEstimator):
         best_theta = theta.copy()
         curves = []
         frozen = None
+        callbacks = self._callbacks
+        if callbacks is not None:
+            # callbacks see the single network of the restart currently best
+            def fitted_attributes():
+                r = int(np.argmin(np.where(active, best_loss, np.inf)))
+                single = self._make_network(layer_units, dtype, net.extract(r))
+                return {
+                    "_net": single,
+                    "coefs_": single.coefs,
+                    "intercepts_": single.intercepts,
+                }
+
+            callbacks.fitted_attributes = fitted_attributes
         try:
             for epoch in range(self.max_iter):
+                if callbacks is not None:
+                    callbacks.begin()
                 accumulated = np.zeros(R)
                 for Xb, yb, swb, m in batches:
                     accumulated += net.loss_grad(Xb, yb, swb, alpha) * m
@@ -513,6 +625,8 @@ class _BaseBackprop(BaseEstimator):
                         no_improvement[r] = 0
                     else:
                         stop[r] = True
+                if callbacks is not None and callbacks.end():
+                    break
                 if stop.any():
                     active &= ~stop
                     optimizer.reset_state(~active[owner])
@@ -613,37 +727,49 @@ class _BaseBackprop(BaseEstimator):
             value = net.loss_grad(X, y, sample_weight, alpha)
             return value, param_grad.astype(np.float64)
 
-        def callback(value):
+        callbacks = self._callbacks
+        x0 = params.copy()
+        last_x = [x0]
+
+        def callback(value, x):
             curve.append(value)
+            last_x[0] = x.copy()
             if verbose:
                 print(f"Iteration {len(curve)}, loss = {value:.8f}")
+            if callbacks is not None:
+                params[...] = x
+                self.n_iter_ = len(curve)
+                self.loss_curve_ = curve
+                if callbacks.end():
+                    raise StopIteration
+                if len(curve) < self.max_iter:
+                    callbacks.begin("lbfgs-iteration")
 
-        x0 = params.copy()
+        if callbacks is not None:
+            callbacks.begin("lbfgs-iteration")
         interrupted = False
         try:
             result = minimize_lbfgs(
                 fun, x0, self.max_iter, self.max_fun, self.tol, callback=callback
             )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
+            warnings.warn(
+                "Training interrupted by user; keeping the weights of the last "
+                "completed iteration."
+            )
             interrupted = True
-            params[...] = x0
             result = None
-        if result is not None:
-            params[...] = result.x
+        params[...] = last_x[0] if result is None else result.x
         final = float(result.fun) if result is not None else None
-        if result is None or not (
-            math.isfinite(final) and math.isfinite(float(params.sum()))
-        ):
-            if not interrupted:
-                params[...] = x0
-                raise ValueError(_divergence_message(self))
+        if interrupted:
+            final = curve[-1] if curve else None
+        elif not (math.isfinite(final) and math.isfinite(float(params.sum()))):
+            params[...] = x0
+            raise ValueError(_divergence_message(self))
         self.loss_curve_ = curve
         self.n_iter_ = len(curve) if result is None else int(result.nit)
-        self.loss_ = (
-            float(final) if final is not None else (curve[-1] if curve else None)
-        )
-        self.best_loss_ = self.loss_
+        self.loss_ = final
+        self.best_loss_ = min(curve) if curve else final
         if result is not None and result.status == 1:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
@@ -695,8 +821,11 @@ class _BaseBackprop(BaseEstimator):
         n_iter_no_change = self.n_iter_no_change
         schedule_per_epoch = self.solver == "sgd" and self.learning_rate == "invscaling"
         loss = None
+        callbacks = self._callbacks
         try:
             for _ in range(self.max_iter):
+                if callbacks is not None:
+                    callbacks.begin()
                 if full_batch:
                     loss = loss_grad(X, y, sample_weight, alpha)
                     update(params, param_grad)
@@ -727,6 +856,10 @@ class _BaseBackprop(BaseEstimator):
                     best_loss = loss
                 if schedule_per_epoch:
                     optimizer.iteration_ends(t)
+                if callbacks is not None:
+                    self.n_iter_, self.t_ = n_iter, t
+                    if callbacks.end():
+                        break
 
                 if no_improvement > n_iter_no_change:
                     what = "Validation score" if early_stopping else "Training loss"

@@ -305,6 +305,8 @@ class Network:
         """Objective (loss plus L2 penalty) at the current parameters."""
         p = self.forward(X)
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if not weight_sum > 0:
+            return 0.0 if self.n_restarts == 1 else np.zeros(self.n_restarts)
         value = self._loss_value(y, p, sample_weight, weight_sum)
         if alpha:
             value = value + 0.5 * alpha * self._penalty() / weight_sum

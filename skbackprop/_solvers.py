@@ -166,7 +166,9 @@ def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):
     tol : float
         Projected-gradient tolerance (``gtol``).
     callback : callable, default=None
-        Called after every iteration with the current objective value.
+        Called after every iteration as ``callback(value, x)`` with the
+        objective value and the current iterate; it may raise
+        ``StopIteration`` to end the optimisation there.
 
     Returns
     -------
@@ -175,7 +177,7 @@ def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):
 
     def _callback(intermediate_result):
         if callback is not None:
-            callback(float(intermediate_result.fun))
+            callback(float(intermediate_result.fun), intermediate_result.x)
 
     return scipy.optimize.minimize(
         fun,

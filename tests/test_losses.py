@@ -209,7 +209,6 @@ def test_canonical_pairs_content():
         ("identity", "squared_error"),
         ("exp", "poisson"),
         ("logistic", "binary_log_loss"),
-        ("logistic", "log_loss"),
         ("softmax", "log_loss"),
     }
 

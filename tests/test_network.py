@@ -6,6 +6,7 @@ hand-computed back-propagation example.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -489,6 +490,17 @@ def test_zero_total_sample_weight_gives_zero_gradient(alpha):
     assert np.isfinite(value)
 
 
+def test_zero_total_sample_weight_objective_matches_loss_grad():
+    rng = np.random.default_rng(9)
+    net = _random_network(rng, [3, 4, 2], "relu", "identity", "squared_error")
+    X = rng.normal(size=(5, 3))
+    y = rng.normal(size=(5, 2))
+    value = net.loss_grad(X, y, np.zeros(5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert net.objective(X, y, np.zeros(5)) == value
+
+
 def test_buffers_reused_across_batch_sizes():
     """Alternating batch sizes (cached plans, shared scratch) stays exact."""
     rng = np.random.default_rng(10)
@@ -524,3 +536,80 @@ def test_release_then_reuse():
     np.testing.assert_allclose(net.grad, grad, rtol=1e-14)
     net.release()
     assert net.objective(X, y) == pytest.approx(value, rel=1e-14)
+
+
+# ----------------------------------------------------------------------------
+# stacked restarts (n_restarts > 1)
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize(
+    "activation, out_activation, loss, fit_intercept",
+    [
+        ("relu", "identity", "squared_error", True),
+        ("tanh", "softmax", "log_loss", False),
+        ("logistic", "logistic", "log_loss", True),
+        ("tanh", "exp", "poisson", True),
+        ("relu", "softmax", "squared_error", True),
+    ],
+)
+def test_restarts_equal_independent_networks(
+    activation, out_activation, loss, fit_intercept, sparse
+):
+    """A network of R stacked restarts computes, for each restart, exactly what
+    an independent single network with that restart's parameters computes."""
+    rng = np.random.default_rng(12)
+    R, units, n = 3, [4, 5, 3, 3], 8
+    stacked = _random_network(
+        rng,
+        units,
+        activation,
+        out_activation,
+        loss,
+        fit_intercept=fit_intercept,
+        n_restarts=R,
+    )
+    assert stacked.coefs[0].shape == (R, 4, 5)
+    assert stacked.intercepts[2].shape == (R, 3)
+    X = rng.normal(size=(n, 4))
+    X[rng.uniform(size=X.shape) < 0.3] = 0.0
+    Xin = sp.csr_matrix(X) if sparse else X
+    y = _make_targets(rng, out_activation, loss, n, 3)
+    sw = rng.uniform(0.5, 2.0, size=n)
+
+    values = stacked.loss_grad(Xin, y, sw, alpha=0.2)
+    assert np.shape(values) == (R,)
+    predictions = stacked.predict(Xin)
+    assert predictions.shape == (R, n, 3)
+    owner = stacked.restart_owner()
+    assert owner.shape == (stacked.n_total,)
+    np.testing.assert_array_equal(np.bincount(owner), [stacked.n_total // R] * R)
+    for r in range(R):
+        single = Network(
+            units,
+            activation,
+            out_activation,
+            loss,
+            fit_intercept=fit_intercept,
+            theta=stacked.extract(r),
+        )
+        # extract(r) is restart r's entries of theta, in single-network layout
+        np.testing.assert_array_equal(
+            np.sort(single.theta), np.sort(stacked.theta[owner == r])
+        )
+        for i in range(single.n_layers):
+            np.testing.assert_array_equal(single.coefs[i], stacked.coefs[i][r])
+            np.testing.assert_array_equal(
+                single.intercepts[i], stacked.intercepts[i][r]
+            )
+        value = single.loss_grad(Xin, y, sw, alpha=0.2)
+        assert values[r] == pytest.approx(value, rel=1e-12)
+        np.testing.assert_allclose(
+            stacked.extract(r, stacked.grad), single.grad, rtol=1e-10, atol=1e-14
+        )
+        np.testing.assert_allclose(predictions[r], single.predict(Xin), rtol=1e-12)
+        np.testing.assert_allclose(
+            stacked.objective(Xin, y, sw, 0.2)[r], value, rtol=1e-12
+        )
+    if not fit_intercept:
+        assert np.all(stacked.grad[stacked.n_coef :] == 0.0)

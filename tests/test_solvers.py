@@ -273,7 +273,7 @@ def test_lbfgs_minimises_quadratic_with_callback_per_iteration():
         max_iter=200,
         max_fun=1000,
         tol=1e-10,
-        callback=values.append,
+        callback=lambda value, x: values.append(value),
     )
     x_star = np.linalg.solve(A, b)
     np.testing.assert_allclose(res.x, x_star, rtol=1e-4, atol=1e-6)
@@ -288,7 +288,14 @@ def test_lbfgs_minimises_quadratic_with_callback_per_iteration():
 def test_lbfgs_respects_iteration_budget():
     fun, A, b = _quadratic(n=20, seed=1)
     values = []
-    res = minimize_lbfgs(fun, np.zeros(20), 2, 1000, 1e-12, callback=values.append)
+    res = minimize_lbfgs(
+        fun,
+        np.zeros(20),
+        2,
+        1000,
+        1e-12,
+        callback=lambda value, x: values.append(value),
+    )
     assert res.nit == 2
     assert len(values) == 2
     assert res.fun > -0.5 * b @ np.linalg.solve(A, b)  # not converged yet
@@ -298,3 +305,26 @@ def test_lbfgs_without_callback():
     fun, A, b = _quadratic()
     res = minimize_lbfgs(fun, np.ones(6), 100, 1000, 1e-10)
     np.testing.assert_allclose(res.x, np.linalg.solve(A, b), rtol=1e-4, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------
+# reset_state (restarts stopped early keep no optimiser memory)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, 0.1), lambda p: Adam(p, 0.1)])
+def test_reset_state_zeroes_only_masked_entries(make):
+    p0, g1, g2 = _vectors()
+    params = p0.copy()
+    opt = make(params)
+    opt.update(params, g1)
+    opt.update(params, g2)
+    mask = np.zeros(p0.size, dtype=bool)
+    mask[[1, 4]] = True
+    names = [n for n in ("velocity", "m", "v") if hasattr(opt, n)]
+    before = {n: getattr(opt, n).copy() for n in names}
+    opt.reset_state(mask)
+    for n in names:
+        state = getattr(opt, n)
+        assert np.all(state[mask] == 0.0)
+        np.testing.assert_array_equal(state[~mask], before[n][~mask])
+        assert np.all(before[n][mask] != 0.0)
