@@ -63,24 +63,62 @@ def _digits(quick):
     return load_digits(return_X_y=True)
 
 
-BIG = {"hidden_layer_sizes": (256, 256), "solver": "sgd", "batch_size": 1000,
-       "max_iter": 3}
-TINY = {"hidden_layer_sizes": (3,), "activation": "logistic", "solver": "sgd",
-        "learning_rate_init": 0.5, "momentum": 0.0, "batch_size": 3,
-        "max_iter": 3000, "shuffle": False, "alpha": 0.0}
+BIG = {
+    "hidden_layer_sizes": (256, 256),
+    "solver": "sgd",
+    "batch_size": 1000,
+    "max_iter": 3,
+}
+TINY = {
+    "hidden_layer_sizes": (3,),
+    "activation": "logistic",
+    "solver": "sgd",
+    "learning_rate_init": 0.5,
+    "momentum": 0.0,
+    "batch_size": 3,
+    "max_iter": 3000,
+    "shuffle": False,
+    "alpha": 0.0,
+}
 ADAM = {"hidden_layer_sizes": (100,), "solver": "adam"}
 SCENARIOS = [
-    Scenario("tiny-fullbatch", 0.15, "reg", _tiny, TINY,
-             quick_params={"max_iter": 500}),
-    Scenario("reg-adam", 0.6, "reg", _regression(20000, 50),
-             {**ADAM, "batch_size": 200, "max_iter": 10},
-             quick_params={"max_iter": 3}),
-    Scenario("digits-adam", 0.6, "clf", _digits, {**ADAM, "max_iter": 50},
-             quick_params={"max_iter": 10}),
-    Scenario("big-sgd-f64", 1.0, "reg", _regression(30000, 100), BIG, repeats=3,
-             quick_params={"max_iter": 1}),
-    Scenario("big-sgd-f32", 0.7, "reg", _regression(30000, 100, np.float32), BIG,
-             repeats=3, quick_params={"max_iter": 1}),
+    Scenario(
+        "tiny-fullbatch", 0.15, "reg", _tiny, TINY, quick_params={"max_iter": 500}
+    ),
+    Scenario(
+        "reg-adam",
+        0.6,
+        "reg",
+        _regression(20000, 50),
+        {**ADAM, "batch_size": 200, "max_iter": 10},
+        quick_params={"max_iter": 3},
+    ),
+    Scenario(
+        "digits-adam",
+        0.6,
+        "clf",
+        _digits,
+        {**ADAM, "max_iter": 50},
+        quick_params={"max_iter": 10},
+    ),
+    Scenario(
+        "big-sgd-f64",
+        1.0,
+        "reg",
+        _regression(30000, 100),
+        BIG,
+        repeats=3,
+        quick_params={"max_iter": 1},
+    ),
+    Scenario(
+        "big-sgd-f32",
+        0.7,
+        "reg",
+        _regression(30000, 100, np.float32),
+        BIG,
+        repeats=3,
+        quick_params={"max_iter": 1},
+    ),
 ]
 
 
@@ -129,8 +167,12 @@ def timed_fit(est, X, y, max_iter):
 
 def run_scenario(sc, repeats, quick, ours_classes):
     X, y = sc.data(quick)
-    params = {**sc.params, **(sc.quick_params if quick else {}),
-              **NEVER_STOP, "random_state": 0}
+    params = {
+        **sc.params,
+        **(sc.quick_params if quick else {}),
+        **NEVER_STOP,
+        "random_state": 0,
+    }
     sk_cls = MLPRegressor if sc.kind == "reg" else MLPClassifier
     our_cls = ours_classes[0] if sc.kind == "reg" else ours_classes[1]
     make = {"sk": lambda: sk_cls(**params), "ours": lambda: our_cls(**params)}
@@ -171,34 +213,53 @@ def run_scenario(sc, repeats, quick, ours_classes):
 
 
 def print_table(rows):
-    header = (f"{'scenario':<15} {'X':>12} {'dtype':>7} {'iters':>5} {'pairs':>5} "
-              f"{'sk med s':>9} {'ours med s':>10} {'ratio':>6} {'[min-max]':>13} "
-              f"{'target':>7} {'result':>6}  {'loss sk / ours':<20}")
+    header = (
+        f"{'scenario':<15} {'X':>12} {'dtype':>7} {'iters':>5} {'pairs':>5} "
+        f"{'sk med s':>9} {'ours med s':>10} {'ratio':>6} {'[min-max]':>13} "
+        f"{'target':>7} {'result':>6}  {'loss sk / ours':<20}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         shape = "x".join(map(str, r["X_shape"]))
         spread = f"[{r['ratio_min']:.2f}-{r['ratio_max']:.2f}]"
         target = f"<= {r['target']:.2f}"
-        print(f"{r['name']:<15} {shape:>12} {r['dtype']:>7} {r['max_iter']:>5} "
-              f"{r['pairs']:>5} {r['sk_median_s']:>9.4f} {r['ours_median_s']:>10.4f} "
-              f"{r['ratio']:>6.3f} {spread:>13} {target:>7} "
-              f"{r['status']:>6}  {r['sk_loss']:.4g} / {r['ours_loss']:.4g}")
+        print(
+            f"{r['name']:<15} {shape:>12} {r['dtype']:>7} {r['max_iter']:>5} "
+            f"{r['pairs']:>5} {r['sk_median_s']:>9.4f} {r['ours_median_s']:>10.4f} "
+            f"{r['ratio']:>6.3f} {spread:>13} {target:>7} "
+            f"{r['status']:>6}  {r['sk_loss']:.4g} / {r['ours_loss']:.4g}"
+        )
 
 
 def main(argv=None):
     names = [sc.name for sc in SCENARIOS]
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeats", type=int, default=None,
-                   help="interleaved (sklearn, skbackprop) pairs per scenario "
-                        "(default 5; 3 for the big-sgd scenarios)")
-    p.add_argument("--only", action="append", choices=names, metavar="NAME",
-                   help=f"run only this scenario (repeatable): {', '.join(names)}")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke run: fewer repeats, fewer epochs, smaller data")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="interleaved (sklearn, skbackprop) pairs per scenario "
+        "(default 5; 3 for the big-sgd scenarios)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        choices=names,
+        metavar="NAME",
+        help=f"run only this scenario (repeatable): {', '.join(names)}",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: fewer repeats, fewer epochs, smaller data",
+    )
     p.add_argument("--json", metavar="PATH", help="also write results as JSON")
-    p.add_argument("--sklearn-vs-sklearn", action="store_true",
-                   help="harness check: MLP on both sides (ratios should be ~1)")
+    p.add_argument(
+        "--sklearn-vs-sklearn",
+        action="store_true",
+        help="harness check: MLP on both sides (ratios should be ~1)",
+    )
     args = p.parse_args(argv)
 
     if args.sklearn_vs_sklearn:
@@ -210,8 +271,10 @@ def main(argv=None):
 
         ours_name = f"skbackprop {getattr(skbackprop, '__version__', '?')}"
 
-    print(f"python {platform.python_version()} | numpy {np.__version__} | "
-          f"sklearn {sklearn.__version__} | ours: {ours_name}")
+    print(
+        f"python {platform.python_version()} | numpy {np.__version__} | "
+        f"sklearn {sklearn.__version__} | ours: {ours_name}"
+    )
     print(f"BLAS: {blas_info()}")
     if args.quick:
         print("QUICK smoke run: sizes/epochs reduced, targets not meaningful")
@@ -225,16 +288,24 @@ def main(argv=None):
         print(f"running {sc.name} ({repeats} pairs) ...", file=sys.stderr, flush=True)
         rows.append(run_scenario(sc, repeats, args.quick, ours))
 
-    print("median ratio = median over pairs of (skbackprop time / sklearn time); "
-          "lower is better")
+    print(
+        "median ratio = median over pairs of (skbackprop time / sklearn time); "
+        "lower is better"
+    )
     print_table(rows)
     n_pass = sum(r["status"] == "PASS" for r in rows)
     print(f"\n{n_pass}/{len(rows)} scenarios meet their target")
     if args.json:
-        meta = {"numpy": np.__version__, "sklearn": sklearn.__version__,
-                "ours": ours_name, "blas": blas_info(), "quick": args.quick}
-        Path(args.json).write_text(json.dumps({"meta": meta, "results": rows},
-                                              indent=2))
+        meta = {
+            "numpy": np.__version__,
+            "sklearn": sklearn.__version__,
+            "ours": ours_name,
+            "blas": blas_info(),
+            "quick": args.quick,
+        }
+        Path(args.json).write_text(
+            json.dumps({"meta": meta, "results": rows}, indent=2)
+        )
         print(f"wrote {args.json}")
 
 

@@ -6,6 +6,8 @@ from ._multilayer_perceptron import (
     BackpropRegressor,
     DivergenceWarning,
 )
+from .pipeline import make_scaled_pipeline
+from .plotting import LossCurveDisplay
 
 __version__ = "0.1.0"
 
@@ -13,6 +15,8 @@ __all__ = [
     "BackpropClassifier",
     "BackpropRegressor",
     "DivergenceWarning",
+    "LossCurveDisplay",
     "check_gradients",
+    "make_scaled_pipeline",
     "__version__",
 ]

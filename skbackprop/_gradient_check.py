@@ -33,7 +33,7 @@ def check_gradients(estimator, X, y, sample_weight=None, eps=1e-6):
 
     Returns
     -------
-    errors : ndarray of shape (n_layers_ - 1,)
+    errors : ndarray of shape (`n_layers_` - 1,)
         Relative error ``||g_num - g|| / max(||g_num|| + ||g||, tiny)`` of
         each weight layer (its weights and, with ``fit_intercept``, its
         intercepts). Values around 1e-7 or below mean the gradient is right.

@@ -59,11 +59,27 @@ def _divergence_message(est):
     )
 
 
+def _cast(array, dtype, name):
+    """``array`` as ``dtype``; a ValueError if values overflow the new dtype."""
+    if array.dtype == dtype:
+        return array
+    with np.errstate(all="ignore"):
+        cast = array.astype(dtype)
+    data = cast.data if sp_issparse(cast) else cast
+    if not np.isfinite(data).all():
+        raise ValueError(
+            f"{name} has values too large for {np.dtype(dtype).name} (the dtype of "
+            f"the model, set by the training data X); scale {name} down or use "
+            "float64 data."
+        )
+    return cast
+
+
 def _validate_sample_weight(sample_weight, n_samples, dtype):
     sample_weight = check_array(
         sample_weight,
         ensure_2d=False,
-        dtype=dtype,
+        dtype=np.float64,
         input_name="sample_weight",
     )
     if sample_weight.ndim != 1:
@@ -81,7 +97,7 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(
             "sample_weight must not be all zero: at least one weight must be positive."
         )
-    return sample_weight
+    return _cast(sample_weight, dtype, "sample_weight")
 
 
 class _Minibatches:
@@ -409,14 +425,16 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         y = self._encode_y(y, incremental, first_pass)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
-        y = np.ascontiguousarray(y, dtype=X.dtype)
+        y = np.ascontiguousarray(_cast(np.asarray(y), X.dtype, "y"))
         if not sp_issparse(X):
             X = np.ascontiguousarray(X)
 
         layer_units = [X.shape[1], *hidden, y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(y, layer_units, X.dtype)
+            # stacked restarts draw their own weights
+            draw = incremental or self.n_init == 1
+            self._initialize(y, layer_units, X.dtype, draw=draw)
         else:
             self._sync_params()
             if list(self._net.layer_units) != layer_units:
@@ -426,11 +444,21 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     f"{layer_units} (input, hidden_layer_sizes, outputs). Set "
                     "warm_start=False or refit from scratch."
                 )
+            if self._net.fit_intercept != bool(self.fit_intercept):
+                raise ValueError(
+                    "Cannot continue training (warm_start or partial_fit): "
+                    f"fit_intercept changed from {self._net.fit_intercept} to "
+                    f"{self.fit_intercept}, which changes the parameters of the "
+                    "network. Set warm_start=False or refit from scratch."
+                )
             self._check_out_activation()
+            self._continue_bookkeeping()
             theta = self._net.theta
             if theta.dtype != X.dtype:
-                X = X.astype(theta.dtype)
-                y = y.astype(theta.dtype)
+                X = _cast(X, theta.dtype, "X")
+                y = _cast(y, theta.dtype, "y")
+                if sample_weight is not None:
+                    sample_weight = _cast(sample_weight, theta.dtype, "sample_weight")
             self._bind(self._make_network(layer_units, theta.dtype, theta))
 
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -500,14 +528,22 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    self._fit_lbfgs(X, y, sample_weight)
+                    interrupted = self._fit_lbfgs(X, y, sample_weight)
                 except ValueError as exc:
                     error = exc
                     continue
-            losses[r] = self.loss_
-            if best is None or self.loss_ < losses[best[0]]:
+            loss = np.inf if self.loss_ is None else self.loss_
+            losses[r] = loss
+            if best is None or loss < losses[best[0]]:
                 state = (self.loss_curve_, self.n_iter_, self.loss_, self.best_loss_)
                 best = (r, net.theta.copy(), state, caught)
+            if interrupted:
+                # Ctrl-C ends the whole fit, not just this restart
+                if best[0] != r:
+                    for w in caught:
+                        if "interrupted" in str(w.message):
+                            best[3].append(w)
+                break
         if best is None:
             raise error
         r, theta, state, caught = best
@@ -553,10 +589,12 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         n_iter = np.zeros(R, dtype=int)
         best_loss = np.full(R, np.inf)
         no_improvement = np.zeros(R, dtype=int)
-        snapshot = theta.copy()
+        snapshot = theta.copy()  # end of each restart's last finite epoch
+        previous = theta.copy()  # and of the one before
         best_theta = theta.copy()
         curves = []
         frozen = None
+        interrupted = False
         callbacks = self._callbacks
         if callbacks is not None:
             # callbacks see the single network of the restart currently best
@@ -578,7 +616,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 for Xb, yb, swb, m in batches:
                     accumulated += net.loss_grad(Xb, yb, swb, alpha) * m
                     if frozen is not None:
-                        param_grad *= frozen
+                        np.copyto(param_grad, 0, where=frozen)
                     optimizer.update(params, param_grad)
                 loss = accumulated / n_samples
                 sums = np.bincount(owner_all, weights=theta, minlength=R)
@@ -587,6 +625,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 if blown.any():
                     diverged |= blown
                     np.copyto(theta, snapshot, where=blown[owner_all])
+                np.copyto(previous, snapshot, where=ok[owner_all])
                 np.copyto(snapshot, theta, where=ok[owner_all])
                 n_iter[ok] += 1
                 curves.append(np.where(ok, loss, np.nan))
@@ -629,8 +668,10 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     break
                 if stop.any():
                     active &= ~stop
-                    optimizer.reset_state(~active[owner])
-                    frozen = active[owner].astype(params.dtype)
+                    frozen = ~active[owner]
+                    optimizer.reset_state(frozen)
+                    # a frozen restart must not move, whatever its gradient
+                    np.copyto(theta, snapshot, where=~active[owner_all])
                     if not active.any():
                         break
         except KeyboardInterrupt:
@@ -639,24 +680,49 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 "completed epoch."
             )
             np.copyto(theta, snapshot)
+            interrupted = True
 
         curves = np.array(curves).reshape(-1, R)
         final = np.array(
             [curves[n_iter[r] - 1, r] if n_iter[r] else np.inf for r in range(R)]
         )
-        if not np.isfinite(final).any():
-            raise ValueError(_divergence_message(self))
         if early_stopping:
-            best = int(np.argmax(np.where(n_iter > 0, best_val, -np.inf)))
-            theta_best = net.extract(best, best_theta)
+            order = np.argsort(-np.where(n_iter > 0, best_val, -np.inf), kind="stable")
         else:
-            best = int(np.argmin(final))
-            theta_best = net.extract(best)
-        k = n_iter[best]
-        self._bind(self._make_network(layer_units, dtype, theta_best))
+            order = np.argsort(final, kind="stable")
+        # the weights left by a restart's last epoch have not been evaluated:
+        # take the first restart (best first) whose kept weights are usable,
+        # falling back on its previous epoch
+        chosen = None
+        for best in order:
+            if n_iter[best] == 0 and not (interrupted and not n_iter.any()):
+                continue
+            if early_stopping:
+                candidates = [(best_theta, n_iter[best])]
+            else:
+                candidates = [(theta, n_iter[best]), (previous, n_iter[best] - 1)]
+            for source, k in candidates:
+                if k < 0 or (k == 0 and n_iter[best] > 0):
+                    continue
+                single = self._make_network(
+                    layer_units, dtype, net.extract(best, source)
+                )
+                if single.is_usable(X, y, sample_weight):
+                    chosen = best, k, single
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            raise ValueError(_divergence_message(self))
+        best, k, single = chosen
+        best = int(best)
+        if k < n_iter[best]:
+            diverged[best] = True
+            final[best] = curves[k - 1, best]
+        self._bind(single)
         self.loss_curve_ = [float(v) for v in curves[:k, best]]
-        self.loss_ = self.loss_curve_[-1]
-        self.best_loss_ = float(best_loss[best])
+        self.loss_ = self.loss_curve_[-1] if k else None
+        self.best_loss_ = float(best_loss[best]) if k else np.inf
         self.n_iter_ = int(k)
         self.t_ = int(k) * n_samples
         self._no_improvement_count = int(no_improvement[best])
@@ -667,6 +733,13 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.validation_scores_ = [float(v[best]) for v in val_scores[:k]]
             self.validation_loss_curve_ = [float(v[best]) for v in val_losses[:k]]
             self.best_validation_score_ = float(best_val[best])
+        if diverged.any():
+            warnings.warn(
+                _divergence_message(self)
+                + f" {int(diverged.sum())} of {R} restarts stopped early; keeping "
+                f"restart {best} after {k} epoch(s).",
+                DivergenceWarning,
+            )
         if k == self.max_iter:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
@@ -674,7 +747,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _initialize(self, y, layer_units, dtype):
+    def _initialize(self, y, layer_units, dtype, draw=True):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
@@ -682,7 +755,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.out_activation_ = self._output_activation()
         self._check_out_activation()
         net = self._make_network(layer_units, dtype)
-        if self.n_init == 1:  # several restarts are drawn by _fit_restarts
+        if draw:
             self._init_theta(net)
         self._bind(net)
         self.loss_curve_ = []
@@ -701,6 +774,20 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     def _check_out_activation(self):
         pass
+
+    def _continue_bookkeeping(self):
+        """Complete the progress attributes when a continued fit uses another
+        solver or turns early stopping on (``set_params`` between fits)."""
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            return
+        if self.best_loss_ is None:
+            self.best_loss_ = np.inf
+        if self.early_stopping:
+            if self.validation_scores_ is None:
+                self.validation_scores_ = []
+                self.validation_loss_curve_ = []
+            if self.best_validation_score_ is None:
+                self.best_validation_score_ = -np.inf
 
     def _make_optimizer(self, params, learning_rate):
         if self.solver == "sgd":
@@ -763,20 +850,32 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         final = float(result.fun) if result is not None else None
         if interrupted:
             final = curve[-1] if curve else None
-        elif not (math.isfinite(final) and math.isfinite(float(params.sum()))):
+        if not (
+            (final is None or math.isfinite(final))
+            and math.isfinite(float(params.sum()))
+            and net.is_usable(X, y, sample_weight)
+        ):
             params[...] = x0
             raise ValueError(_divergence_message(self))
         self.loss_curve_ = curve
         self.n_iter_ = len(curve) if result is None else int(result.nit)
         self.loss_ = final
         self.best_loss_ = min(curve) if curve else final
-        if result is not None and result.status == 1:
+        # status 0: converged; 99: a callback asked to stop
+        if result is not None and result.status not in (0, 99):
+            hint = (
+                "Increase max_iter/max_fun or scale the data."
+                if result.status == 1
+                else "The line search failed: scale the inputs (e.g. with a "
+                "MinMaxScaler) or increase alpha."
+            )
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"(max_iter={self.max_iter}, max_fun={self.max_fun}): "
-                f"{result.message}. Increase max_iter/max_fun or scale the data.",
+                f"{result.message}. {hint}",
                 ConvergenceWarning,
             )
+        return interrupted
 
     def _fit_stochastic(self, X, y, sample_weight, incremental):
         net = self._net
@@ -803,7 +902,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         full_batch = batches.full_batch
         net.reserve(batch_size)
         alpha = float(self.alpha)
+        # weights at the end of the last two finite epochs
         snapshot = params.copy()
+        previous = params.copy()
         loss_curve = self.loss_curve_
         verbose = self.verbose
         diverged = False
@@ -838,6 +939,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 if not (math.isfinite(loss) and math.isfinite(add_reduce(params))):
                     diverged = True
                     break
+                snapshot, previous = previous, snapshot
                 copyto(snapshot, params)
                 n_iter += 1
                 t += n_samples
@@ -901,19 +1003,33 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.t_ = t
             self.best_loss_ = best_loss
             self._no_improvement_count = no_improvement
-            if loss_curve:
-                self.loss_ = loss_curve[-1]
+            self.loss_ = loss_curve[-1] if loss_curve else None
 
         if diverged:
             copyto(params, snapshot)
+        if early_stopping and self._best_theta is not None:
+            params[...] = self._best_theta[: params.shape[0]]
+        # The loss of an epoch is evaluated before its updates: the weights
+        # left by the last one have not been checked yet.
+        usable = net.is_usable(X, y, sample_weight)
+        if not usable and not early_stopping and n_iter > 0:
+            copyto(params, previous)
+            diverged = True
+            loss_curve.pop()
+            self.n_iter_ -= 1
+            self.t_ -= n_samples
+            self.loss_ = loss_curve[-1] if loss_curve else None
+            usable = net.is_usable(X, y, sample_weight)
+        if not usable:
+            raise ValueError(_divergence_message(self))
+        if diverged:
             if not loss_curve:
                 raise ValueError(_divergence_message(self))
             warnings.warn(
-                _divergence_message(self) + f" Keeping the weights of epoch {n_iter}.",
+                _divergence_message(self)
+                + f" Keeping the weights of epoch {self.n_iter_}.",
                 DivergenceWarning,
             )
-        if early_stopping and self._best_theta is not None:
-            params[...] = self._best_theta[: params.shape[0]]
 
     def _minibatches(self, X, y, sample_weight):
         n_samples = X.shape[0]
@@ -1001,8 +1117,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         )
         self._sync_params()
         net = self._net
-        if X.dtype != net.dtype:
-            X = X.astype(net.dtype)
+        X = _cast(X, net.dtype, "X")
         with np.errstate(all="ignore"):
             out = net.predict(X)
         net.release()
@@ -1103,10 +1218,16 @@ _COMMON_PARAMETERS = """
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``solver='lbfgs'``.
 
+"""
+
+_FIT_INTERCEPT_PARAMETER = """
     fit_intercept : bool, default=True
         Whether layers have bias terms. ``False`` trains a network without any
         bias (``intercepts_`` then stay zero).
 
+"""
+
+_INIT_PARAMETERS = """
     init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
         Initial weights. ``'glorot_uniform'`` is scikit-learn's scheme (same
         draws as MLP for the same ``random_state``); ``'uniform'`` draws every
@@ -1160,7 +1281,7 @@ _COMMON_ATTRIBUTES = """
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     n_iter_ : int
@@ -1203,16 +1324,19 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         positive output activation (``'exp'`` or ``'logistic'``).
 """
         + _COMMON_PARAMETERS
+        + _FIT_INTERCEPT_PARAMETER
         + """
     out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
         Activation of the output layer. ``'auto'`` is ``'identity'`` for the
         squared error and ``'exp'`` for the Poisson loss. Any activation can
         be paired with any loss: the output delta uses the general rule
         ``dL/dy * f'(z)``.
-
+"""
+        + _INIT_PARAMETERS
+        + """
     Attributes
     ----------
-    noise_variance_ : ndarray of shape (n_outputs_,)
+    noise_variance_ : ndarray of shape (`n_outputs_`,)
         Mean squared training residual of each output (weighted by
         ``sample_weight``), the maximum-likelihood noise variance ``1/beta``
         when squared error is read as a Gaussian likelihood. Computed on the
@@ -1430,12 +1554,16 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
 
     Parameters
     ----------
+"""
+        + _COMMON_PARAMETERS
+        + """
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         ``'log_loss'`` is the cross-entropy (binary for logistic outputs,
         categorical for softmax). ``'squared_error'`` trains the same outputs
         on half the squared difference to the one-hot targets.
 """
-        + _COMMON_PARAMETERS
+        + _FIT_INTERCEPT_PARAMETER
+        + _INIT_PARAMETERS
         + """
     Attributes
     ----------

@@ -294,6 +294,24 @@ class Network:
             )
         return out
 
+    def is_usable(self, X, y, sample_weight=None):
+        """Whether the current parameters give finite outputs and a finite
+        loss on ``(X, y)``.
+
+        Computed from chunked predictions, so the memory used does not grow
+        with ``n_samples * width``. Call it under ``np.errstate(all="ignore")``.
+
+        Returns
+        -------
+        usable : bool, or ndarray of bool of shape (n_restarts,)
+        """
+        out = self.predict(X)
+        finite = np.isfinite(out).all(axis=(-2, -1))
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        value = self._loss_value(y, out, sample_weight, weight_sum)
+        usable = finite & np.isfinite(value)
+        return bool(usable) if self.n_restarts == 1 else usable
+
     def _penalty(self):
         """Squared norm of the weights: a float, or an array (R,) of them."""
         if self.n_restarts == 1:

@@ -52,7 +52,15 @@ class SGD:
         self._work = np.empty_like(params)
 
     def update(self, params, grad):
-        """Move ``params`` in place by one step against ``grad``."""
+        """Move ``params`` in place by one step against ``grad``.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+            Parameters, updated in place.
+        grad : ndarray of shape (n_params,)
+            Gradient of the objective at ``params``.
+        """
         work = self._work
         np.multiply(grad, self.learning_rate, out=work)  # eta g
         if self.momentum == 0.0:
@@ -69,11 +77,23 @@ class SGD:
             params += v
 
     def reset_state(self, mask):
-        """Zero the momentum of the parameters selected by boolean ``mask``."""
+        """Zero the momentum of the parameters selected by boolean ``mask``.
+
+        Parameters
+        ----------
+        mask : ndarray of bool of shape (n_params,)
+            Parameters whose optimizer state is reset.
+        """
         self.velocity[mask] = 0
 
     def iteration_ends(self, time_step):
-        """Update the rate at the end of an epoch (``invscaling``)."""
+        """Update the rate at the end of an epoch (``invscaling``).
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
         if self.lr_schedule == "invscaling":
             self.learning_rate = (
                 self.learning_rate_init / (time_step + 1) ** self.power_t
@@ -84,6 +104,11 @@ class SGD:
 
         The ``adaptive`` schedule divides the rate by 5 instead, and stops only
         once the rate is at most 1e-6.
+
+        Returns
+        -------
+        stop : bool
+            Whether training should stop.
         """
         if self.lr_schedule != "adaptive":
             return True
@@ -120,7 +145,15 @@ class Adam:
         self._work = np.empty_like(params)
 
     def update(self, params, grad):
-        """Move ``params`` in place by one Adam step."""
+        """Move ``params`` in place by one Adam step.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+            Parameters, updated in place.
+        grad : ndarray of shape (n_params,)
+            Gradient of the objective at ``params``.
+        """
         b1, b2 = self.beta_1, self.beta_2
         m, v, work = self.m, self.v, self._work
         self.t += 1
@@ -141,15 +174,33 @@ class Adam:
         params -= work
 
     def reset_state(self, mask):
-        """Zero the moment estimates of the parameters selected by ``mask``."""
+        """Zero the moment estimates of the parameters selected by ``mask``.
+
+        Parameters
+        ----------
+        mask : ndarray of bool of shape (n_params,)
+            Parameters whose optimizer state is reset.
+        """
         self.m[mask] = 0
         self.v[mask] = 0
 
     def iteration_ends(self, time_step):
-        """Adam keeps its own step-size schedule: nothing to do."""
+        """Adam keeps its own step-size schedule: nothing to do.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
 
     def trigger_stopping(self):
-        """Stop as soon as progress stalls."""
+        """Stop as soon as progress stalls.
+
+        Returns
+        -------
+        stop : bool
+            Whether training should stop.
+        """
         return True
 
 

@@ -556,3 +556,17 @@ def test_bad_sample_weight(regression_data):
         est.fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="all zero"):
         est.fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_with_n_init_draws_initial_weights(solver):
+    # n_init only applies to fit; the first partial_fit still needs a random start
+    X, y = make_regression(60, 4, random_state=0)
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(5,), solver=solver, n_init=3, random_state=0
+    )
+    reg.partial_fit(X, y)
+    assert all(np.any(W != 0) for W in reg.coefs_)
+    single = BackpropRegressor(hidden_layer_sizes=(5,), solver=solver, random_state=0)
+    single.partial_fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), single.predict(X))

@@ -1,0 +1,515 @@
+"""Numerical safety: no numpy RuntimeWarning reaches the user, divergence is
+detected (never NaN predictions returned silently), and Ctrl-C during fit
+leaves a usable model.
+
+Inside every test ``RuntimeWarning`` is turned into an error (overflow,
+invalid value, divide by zero), for every solver.
+"""
+
+import contextlib
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
+
+import skbackprop._network
+from skbackprop import BackpropClassifier, BackpropRegressor, DivergenceWarning
+
+ESTIMATORS = [BackpropRegressor, BackpropClassifier]
+SOLVERS = ["sgd", "adam", "lbfgs"]
+STOCHASTIC = ["sgd", "adam"]
+
+# ValueError raised on divergence must name the learning rate and the scaling
+DIVERGENCE_MESSAGE = r"(?is)(?=.*learning.rate)(?=.*scal)"
+
+
+def _data(Est, n_samples=50, n_classes=2):
+    X, y = make_regression(n_samples, 4, noise=1.0, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = (y - y.mean()) / y.std()
+    if Est is BackpropClassifier:
+        y = np.digitize(y, np.quantile(y, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y
+
+
+@contextlib.contextmanager
+def strict_numerics(errstate=None):
+    """RuntimeWarning becomes an error; convergence warnings are recorded."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", RuntimeWarning)
+        if errstate is None:
+            yield caught
+        else:
+            with np.errstate(all=errstate):
+                yield caught
+
+
+def _outputs(est, X):
+    """Everything a user can ask of a fitted model, as float arrays."""
+    outs = [np.asarray(est.predict(X), dtype=float)]
+    if isinstance(est, BackpropClassifier):
+        outs.append(est.predict_proba(X))
+    else:
+        outs.append(est.predict(X, return_std=True)[1])
+    return outs
+
+
+def _check_usable(est, X, y=None):
+    """Fitted weights and outputs are finite; so is the training loss."""
+    for W in est.coefs_ + est.intercepts_:
+        assert np.all(np.isfinite(W)), "non-finite weights kept"
+    for out in _outputs(est, X):
+        assert np.all(np.isfinite(out)), "non-finite predictions returned"
+    if isinstance(est, BackpropClassifier):
+        proba = est.predict_proba(X)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    elif y is not None:
+        with np.errstate(all="ignore"):
+            loss = np.mean((est.predict(X) - y) ** 2)
+        assert np.isfinite(loss), "the kept weights have a non-finite loss"
+
+
+# ----------------------------------------------------------------------------
+# no RuntimeWarning, whatever the input
+def _case(name, Est):
+    """(fit X, fit y, predict X, extra params) for a named extreme case."""
+    X, y = _data(Est)
+    if name == "inputs 1e150":
+        return X * 1e150, y, X * 1e150, {}
+    if name == "learning rate 1e6":
+        return X, y, X, {"learning_rate_init": 1e6}
+    if name == "inputs 1e150, learning rate 1e6":
+        return X * 1e150, y, X * 1e150, {"learning_rate_init": 1e6}
+    if name == "predict on inputs 1e150":
+        return X, y, X * 1e150, {}
+    if name == "tiny inputs 1e-300":
+        return X * 1e-300, y, X * 1e-300, {}
+    if name == "saturated sigmoids":
+        # logistic units pushed far into saturation, in training and after
+        return X * 1e4, y, X * 1e8, {"activation": "logistic"}
+    if name == "log of zero":
+        # separable data, a large step: probabilities hit exactly 0 and 1
+        params = {"activation": "logistic", "learning_rate_init": 10.0}
+        return X * 1e3, y, X * 1e6, params
+    raise ValueError(name)
+
+
+EXTREME_CASES = [
+    "inputs 1e150",
+    "learning rate 1e6",
+    "inputs 1e150, learning rate 1e6",
+    "predict on inputs 1e150",
+    "tiny inputs 1e-300",
+    "saturated sigmoids",
+    "log of zero",
+]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("case", EXTREME_CASES)
+@pytest.mark.parametrize("errstate", [None, "raise"], ids=["default", "seterr-raise"])
+def test_no_runtime_warning_on_extreme_inputs(Est, solver, case, errstate):
+    # "seterr-raise": a user who runs with np.seterr(all="raise") must not
+    # see a FloatingPointError either.
+    X, y, X_pred, params = _case(case, Est)
+    est = Est(hidden_layer_sizes=(8,), solver=solver, max_iter=20, random_state=0)
+    est.set_params(**params)
+    with strict_numerics(errstate):
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert str(exc)
+            return
+        outs = _outputs(est, X_pred)
+        if isinstance(est, BackpropClassifier):
+            log_proba = est.predict_log_proba(X_pred)
+            assert not np.any(np.isnan(log_proba))
+            est.score(X_pred, y)
+    for out in outs:
+        assert np.all(np.isfinite(out)), "non-finite predictions returned"
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_no_runtime_warning_with_huge_logits(solver, n_classes):
+    X, y = _data(BackpropClassifier, n_classes=n_classes)
+    clf = BackpropClassifier(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=20, random_state=0
+    )
+    with strict_numerics():
+        try:
+            clf.fit(X * 1e150, y)
+        except ValueError:
+            return
+        proba = clf.predict_proba(X * 1e150)
+        log_proba = clf.predict_log_proba(X * 1e150)
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert not np.any(np.isnan(log_proba))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    "out_activation, loss",
+    [("exp", "poisson"), ("logistic", "squared_error"), ("tanh", "squared_error")],
+)
+def test_no_runtime_warning_with_saturating_outputs(solver, out_activation, loss):
+    X, y = _data(BackpropRegressor)
+    y = np.abs(y) * 1e150 if loss == "poisson" else y
+    reg = BackpropRegressor(
+        loss=loss,
+        out_activation=out_activation,
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        max_iter=20,
+        random_state=0,
+    )
+    with strict_numerics():
+        try:
+            reg.fit(X * 1e5, y)
+        except ValueError:
+            return
+        pred = reg.predict(X * 1e10)
+    assert np.all(np.isfinite(pred))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("errstate", [None, "raise"], ids=["default", "seterr-raise"])
+def test_float32_model_predicting_float64_values_too_large_for_float32(
+    Est, solver, errstate
+):
+    X, y = _data(Est)
+    est = Est(hidden_layer_sizes=(8,), solver=solver, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X.astype(np.float32), y)
+    with strict_numerics(errstate):
+        try:
+            outs = _outputs(est, X * 1e150)
+        except ValueError as exc:
+            assert "float32" in str(exc) or "too large" in str(exc)
+            return
+    for out in outs:
+        assert np.all(np.isfinite(out)), "non-finite predictions returned"
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("errstate", [None, "raise"], ids=["default", "seterr-raise"])
+def test_float32_inputs_with_float64_targets_too_large_for_float32(solver, errstate):
+    X, y = _data(BackpropRegressor)
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=5, random_state=0
+    )
+    with strict_numerics(errstate):
+        with pytest.raises(ValueError, match="(?i)float32|too large|scal"):
+            reg.fit(X.astype(np.float32), y * 1e150)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("errstate", [None, "raise"], ids=["default", "seterr-raise"])
+def test_float32_inputs_with_sample_weight_too_large_for_float32(Est, errstate):
+    X, y = _data(Est)
+    est = Est(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with strict_numerics(errstate):
+        with pytest.raises(ValueError, match="sample_weight.*(float32|too large)"):
+            est.fit(X.astype(np.float32), y, sample_weight=np.full(len(y), 1e300))
+
+
+# ----------------------------------------------------------------------------
+# divergence
+DIVERGENT = {
+    "learning rate 1e6": (1.0, {"learning_rate_init": 1e6}),
+    "learning rate 1e6, full batch": (
+        1.0,
+        {"learning_rate_init": 1e6, "batch_size": 50},
+    ),
+    "inputs 1e150": (1e150, {}),
+    "inputs 1e150, full batch": (1e150, {"batch_size": 50}),
+    "inputs 1e100, learning rate 10": (1e100, {"learning_rate_init": 10.0}),
+}
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("case", list(DIVERGENT))
+@pytest.mark.parametrize("n_init", [1, 3])
+def test_divergence_never_returns_non_finite_predictions(Est, solver, case, n_init):
+    scale, params = DIVERGENT[case]
+    X, y = _data(Est)
+    X = X * scale
+    est = Est(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        max_iter=30,
+        random_state=0,
+        n_init=n_init,
+        **params,
+    )
+    with strict_numerics() as caught:
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_MESSAGE, str(exc)), str(exc)
+            assert est.solver in str(exc)
+            return
+        _check_usable(est, X, y)
+    if any(issubclass(w.category, DivergenceWarning) for w in caught):
+        # the model kept the weights of the last epoch that ended finite
+        assert est.n_iter_ == len(est.loss_curve_)
+        assert np.all(np.isfinite(est.loss_curve_))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("n_init", [1, 3])
+@pytest.mark.parametrize("batch_size", [10, 50])
+def test_sgd_divergence_is_reported(Est, n_init, batch_size):
+    # plain SGD with a step of 1e6 blows up within a few epochs: the user
+    # must be told, by a DivergenceWarning or a ValueError
+    X, y = _data(Est)
+    if Est is BackpropClassifier:
+        X = X * 1e150
+    est = Est(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=1e6,
+        batch_size=batch_size,
+        max_iter=30,
+        random_state=0,
+        n_init=n_init,
+    )
+    with strict_numerics() as caught:
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_MESSAGE, str(exc)), str(exc)
+            return
+    messages = [w for w in caught if issubclass(w.category, DivergenceWarning)]
+    assert messages, "divergence was not reported"
+    assert re.search(DIVERGENCE_MESSAGE, str(messages[0].message))
+    _check_usable(est, X, y)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_sgd_divergence_keeps_weights_with_a_finite_loss(Est):
+    # full-batch SGD: the loss of epoch k is evaluated at the weights left by
+    # epoch k - 1, so the weights kept after a non-finite loss must be those
+    # of an epoch whose own loss was finite
+    X, y = _data(Est)
+    if Est is BackpropClassifier:
+        X = X * 1e150
+    est = Est(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=1e6,
+        batch_size=len(y),
+        momentum=0.0,
+        shuffle=False,
+        max_iter=50,
+        random_state=0,
+    )
+    with strict_numerics() as caught:
+        try:
+            est.fit(X, y)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_MESSAGE, str(exc)), str(exc)
+            return
+    assert any(issubclass(w.category, DivergenceWarning) for w in caught)
+    _check_usable(est, X, y)
+    if Est is BackpropRegressor:
+        with np.errstate(all="ignore"):
+            residual = est.predict(X) - y
+            loss = 0.5 * np.mean(residual**2) + 0.5 * est.alpha * sum(
+                np.sum(W**2) for W in est.coefs_
+            ) / len(y)
+        assert np.isfinite(loss)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("n_init", [1, 2])
+def test_lbfgs_on_badly_scaled_inputs_is_not_silent(Est, n_init):
+    # L-BFGS cannot make progress on inputs of magnitude 1e150: it must raise
+    # a ValueError naming the scaling, or at least warn, never return an
+    # untrained model silently
+    X, y = _data(Est)
+    est = Est(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0, n_init=n_init)
+    with strict_numerics() as caught:
+        try:
+            est.fit(X * 1e150, y)
+        except ValueError as exc:
+            assert re.search(DIVERGENCE_MESSAGE, str(exc)), str(exc)
+            return
+    assert any(issubclass(w.category, ConvergenceWarning) for w in caught), (
+        f"lbfgs stopped after {est.n_iter_} iterations without any warning"
+    )
+    _check_usable(est, X * 1e150, y)
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_divergence_in_partial_fit(solver):
+    X, y = _data(BackpropRegressor)
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(8,), solver=solver, learning_rate_init=1e6, random_state=0
+    )
+    with strict_numerics():
+        for _ in range(30):
+            try:
+                reg.partial_fit(X, y)
+            except ValueError as exc:
+                assert re.search(DIVERGENCE_MESSAGE, str(exc)), str(exc)
+                break
+        if hasattr(reg, "coefs_"):
+            _check_usable(reg, X, y)
+
+
+# ----------------------------------------------------------------------------
+# Ctrl-C during fit
+class _Interrupter:
+    """Wraps ``Network.loss_grad``: raises KeyboardInterrupt on call ``at``
+    (1-based) and records the parameters seen by every call."""
+
+    def __init__(self, monkeypatch, at):
+        self.at = at
+        self.calls = 0
+        self.calls_after = 0
+        self.thetas = []
+        original = skbackprop._network.Network.loss_grad
+        interrupter = self
+
+        def loss_grad(net, *args, **kwargs):
+            interrupter.calls += 1
+            interrupter.thetas.append(net.theta.copy())
+            if interrupter.calls == interrupter.at:
+                raise KeyboardInterrupt
+            if interrupter.calls > interrupter.at:
+                interrupter.calls_after += 1
+            return original(net, *args, **kwargs)
+
+        monkeypatch.setattr(skbackprop._network.Network, "loss_grad", loss_grad)
+
+
+def _interrupted_fit(est, X, y, monkeypatch, at):
+    interrupter = _Interrupter(monkeypatch, at)
+    with strict_numerics() as caught:
+        returned = est.fit(X, y)
+    monkeypatch.undo()
+    assert returned is est
+    interrupts = [
+        w
+        for w in caught
+        if issubclass(w.category, UserWarning)
+        and not issubclass(w.category, ConvergenceWarning)
+        and "interrupt" in str(w.message).lower()
+    ]
+    assert len(interrupts) == 1, [str(w.message) for w in caught]
+    return interrupter
+
+
+def _same_weights(a, b):
+    for Wa, Wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize(
+    "batch_size, at, completed",
+    [
+        (10, 13, 2),  # 5 minibatches per epoch: stopped in the 3rd batch of epoch 3
+        (10, 16, 3),  # at the first batch of epoch 4
+        (50, 4, 3),  # full batch: one call per epoch
+        (50, 2, 1),
+    ],
+)
+def test_keyboard_interrupt_keeps_the_last_completed_epoch(
+    Est, solver, batch_size, at, completed, monkeypatch
+):
+    X, y = _data(Est)
+    params = dict(
+        hidden_layer_sizes=(6,),
+        solver=solver,
+        batch_size=batch_size,
+        random_state=0,
+        learning_rate_init=0.01,
+    )
+    est = Est(max_iter=50, **params)
+    _interrupted_fit(est, X, y, monkeypatch, at)
+    assert est.n_iter_ == completed
+    assert len(est.loss_curve_) == completed
+    _check_usable(est, X)
+    # exactly the model trained for `completed` epochs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = Est(max_iter=completed, **params).fit(X, y)
+    _same_weights(est, reference)
+    np.testing.assert_array_equal(est.predict(X), reference.predict(X))
+    assert est.loss_curve_ == reference.loss_curve_
+    # and it can be trained further
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.partial_fit(X, y)
+    _check_usable(est, X)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize("at", [1, 3])
+def test_keyboard_interrupt_during_the_first_epoch(Est, solver, at, monkeypatch):
+    # no epoch completed: the model keeps its initial weights, n_iter_ == 0
+    X, y = _data(Est)
+    est = Est(hidden_layer_sizes=(6,), solver=solver, batch_size=10, random_state=0)
+    interrupter = _interrupted_fit(est, X, y, monkeypatch, at)
+    assert est.n_iter_ == 0
+    assert est.loss_curve_ == []
+    np.testing.assert_array_equal(est._net.theta, interrupter.thetas[0])
+    _check_usable(est, X)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+@pytest.mark.parametrize("at, completed", [(1, 0), (13, 2)])
+def test_keyboard_interrupt_with_stacked_restarts(
+    Est, solver, at, completed, monkeypatch
+):
+    X, y = _data(Est)
+    est = Est(
+        hidden_layer_sizes=(6,), solver=solver, batch_size=10, random_state=0, n_init=2
+    )
+    _interrupted_fit(est, X, y, monkeypatch, at)
+    assert est.n_iter_ == completed
+    assert len(est.loss_curve_) == completed
+    _check_usable(est, X)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("at", [1, 2, 12])
+def test_keyboard_interrupt_lbfgs(Est, at, monkeypatch):
+    X, y = _data(Est)
+    params = dict(hidden_layer_sizes=(6,), solver="lbfgs", random_state=0)
+    est = Est(max_iter=200, **params)
+    _interrupted_fit(est, X, y, monkeypatch, at)
+    _check_usable(est, X)
+    assert est.n_iter_ == len(est.loss_curve_)
+    if est.n_iter_:
+        # the iterate of the last completed L-BFGS iteration
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            reference = Est(max_iter=est.n_iter_, **params).fit(X, y)
+        _same_weights(est, reference)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_keyboard_interrupt_lbfgs_restarts_stops_training(Est, monkeypatch):
+    # Ctrl-C ends training: the remaining restarts are not run
+    X, y = _data(Est)
+    est = Est(hidden_layer_sizes=(6,), solver="lbfgs", random_state=0, n_init=3)
+    interrupter = _interrupted_fit(est, X, y, monkeypatch, 8)
+    assert interrupter.calls_after == 0, (
+        f"{interrupter.calls_after} more loss evaluations after Ctrl-C"
+    )
+    _check_usable(est, X)

@@ -1,0 +1,324 @@
+"""Persistence and determinism: pickle/joblib round trips, dtype kept,
+reproducible weights (also inside GridSearchCV with n_jobs=2), clone and
+set_params never touching fitted state."""
+
+import copy
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.validation import check_is_fitted
+
+from skbackprop import BackpropClassifier, BackpropRegressor
+
+ESTIMATORS = [BackpropRegressor, BackpropClassifier]
+SOLVERS = ["sgd", "adam", "lbfgs"]
+
+
+def _data(Est, dtype=np.float64, n_samples=60):
+    X, y = make_regression(n_samples, 5, noise=1.0, random_state=0)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = (y - y.mean()) / y.std()
+    if Est is BackpropClassifier:
+        y = np.digitize(y, [-0.5, 0.5])  # three classes
+    return X.astype(dtype), y
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+def _fitted(Est, dtype=np.float64, **params):
+    X, y = _data(Est, dtype)
+    params = {"hidden_layer_sizes": (7, 4), "max_iter": 15, "random_state": 0, **params}
+    return _fit(Est(**params), X, y), X, y
+
+
+def _outputs(est, X):
+    if isinstance(est, BackpropClassifier):
+        return [est.predict(X), est.predict_proba(X), est.predict_log_proba(X)]
+    return [est.predict(X), *est.predict(X, return_std=True)]
+
+
+def _assert_identical_outputs(a, b, X):
+    for out_a, out_b in zip(_outputs(a, X), _outputs(b, X)):
+        assert out_a.dtype == out_b.dtype
+        np.testing.assert_array_equal(out_a, out_b)
+
+
+def _weights(est):
+    return est.coefs_ + est.intercepts_
+
+
+def _assert_identical_weights(a, b):
+    wa, wb = _weights(a), _weights(b)
+    assert len(wa) == len(wb)
+    for x, y in zip(wa, wb):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+def _pickle(est):
+    return pickle.loads(pickle.dumps(est))
+
+
+def _joblib_bytes(est):
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+ROUND_TRIPS = {"pickle": _pickle, "joblib": _joblib_bytes, "deepcopy": copy.deepcopy}
+
+
+# ----------------------------------------------------------------------------
+# round trips
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("round_trip", list(ROUND_TRIPS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_round_trip_gives_bit_identical_predictions(Est, solver, round_trip, dtype):
+    est, X, _ = _fitted(Est, dtype, solver=solver)
+    restored = ROUND_TRIPS[round_trip](est)
+    _assert_identical_weights(est, restored)
+    _assert_identical_outputs(est, restored, X)
+    # on unseen rows too, and twice (internal buffers are rebuilt on demand)
+    X_new = np.random.RandomState(1).normal(size=(300, X.shape[1])).astype(dtype)
+    _assert_identical_outputs(est, restored, X_new)
+    _assert_identical_outputs(est, restored, X_new)
+    for name in ["n_iter_", "loss_", "loss_curve_", "n_layers_", "out_activation_"]:
+        assert getattr(restored, name) == getattr(est, name)
+    if Est is BackpropClassifier:
+        np.testing.assert_array_equal(restored.classes_, est.classes_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_joblib_file_round_trip(Est, tmp_path):
+    est, X, _ = _fitted(Est)
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    _assert_identical_outputs(est, joblib.load(path), X)
+    compressed = tmp_path / "model.joblib.gz"
+    joblib.dump(est, compressed, compress=3)
+    _assert_identical_outputs(est, joblib.load(compressed), X)
+    # memory-mapped arrays (read-only) still predict
+    _assert_identical_outputs(est, joblib.load(path, mmap_mode="r"), X)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_round_trip_of_a_model_with_restarts_and_early_stopping(Est):
+    est, X, _ = _fitted(Est, n_init=2, early_stopping=True, solver="adam")
+    restored = _pickle(est)
+    _assert_identical_outputs(est, restored, X)
+    np.testing.assert_array_equal(restored.restart_losses_, est.restart_losses_)
+    assert restored.best_restart_ == est.best_restart_
+    assert restored.validation_scores_ == est.validation_scores_
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("round_trip", list(ROUND_TRIPS))
+def test_unfitted_estimator_round_trip(Est, round_trip):
+    est = Est(hidden_layer_sizes=(4,), max_iter=7, random_state=3, solver="sgd")
+    restored = ROUND_TRIPS[round_trip](est)
+    assert restored.get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        check_is_fitted(restored)
+    # and the restored estimator fits exactly like the original
+    X, y = _data(Est)
+    _assert_identical_weights(_fit(est, X, y), _fit(restored, X, y))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_float32_model_stays_float32(Est, solver):
+    est, X, _ = _fitted(Est, np.float32, solver=solver)
+    for restored in (_pickle(est), _joblib_bytes(est)):
+        for W in _weights(restored):
+            assert W.dtype == np.float32
+        if Est is BackpropClassifier:
+            assert restored.predict_proba(X).dtype == np.float32
+            assert restored.predict_log_proba(X).dtype == np.float32
+        else:
+            assert restored.predict(X).dtype == np.float32
+            assert restored.predict(X, return_std=True)[1].dtype == np.float32
+        # float64 input to a float32 model still predicts in float32
+        out = (
+            restored.predict_proba(X.astype(np.float64))
+            if Est is BackpropClassifier
+            else restored.predict(X.astype(np.float64))
+        )
+        assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_float32_model_keeps_training_in_float32_after_unpickling(Est, solver):
+    est, X, y = _fitted(Est, np.float32, solver=solver, warm_start=True)
+    restored = _pickle(est)
+    _fit(restored, X.astype(np.float64), y)
+    for W in _weights(restored):
+        assert W.dtype == np.float32
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("round_trip", ["pickle", "joblib"])
+@pytest.mark.parametrize("layer", [0, -1])
+def test_unpickled_coefs_are_views_of_the_model(Est, round_trip, layer):
+    est, X, _ = _fitted(Est)
+    restored = ROUND_TRIPS[round_trip](est)
+    before = _outputs(restored, X)[1]
+    restored.coefs_[layer][...] = 0
+    after = _outputs(restored, X)[1]
+    assert not np.array_equal(before, after)
+    # the original is untouched
+    np.testing.assert_array_equal(_outputs(est, X)[1], before)
+    restored.intercepts_[layer][...] = 0
+    assert not np.array_equal(_outputs(restored, X)[1], after)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_pickle_does_not_store_batch_buffers(Est):
+    # the pickle holds the parameters, not activation buffers sized by the data
+    X, y = _data(Est, n_samples=2000)
+    est = _fit(Est(hidden_layer_sizes=(50,), max_iter=2, solver="lbfgs"), X, y)
+    n_params = sum(W.size for W in _weights(est))
+    assert len(pickle.dumps(est)) < 8 * n_params * 3 + 20_000
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_unpickled_model_can_keep_training(Est):
+    est, X, y = _fitted(Est, solver="sgd")
+    restored = _pickle(est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.partial_fit(X, y)
+        restored.partial_fit(X, y)
+    _assert_identical_weights(est, restored)
+
+
+# ----------------------------------------------------------------------------
+# determinism
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"n_init": 2}, {"early_stopping": True}, {"batch_size": 7}],
+    ids=["default", "n_init", "early_stopping", "batch7"],
+)
+def test_same_random_state_gives_bit_identical_weights(Est, solver, extra):
+    a, X, y = _fitted(Est, solver=solver, **extra)
+    b, _, _ = _fitted(Est, solver=solver, **extra)
+    _assert_identical_weights(a, b)
+    assert a.loss_curve_ == b.loss_curve_
+    _assert_identical_outputs(a, b, X)
+    # a RandomState instance seeded alike gives the same fit too
+    c, _, _ = _fitted(
+        Est, solver=solver, **{**extra, "random_state": np.random.RandomState(0)}
+    )
+    _assert_identical_weights(a, c)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_refit_of_the_same_estimator_is_reproducible(Est):
+    est, X, y = _fitted(Est)
+    first = [W.copy() for W in _weights(est)]
+    _fit(est, X, y)
+    for W, W0 in zip(_weights(est), first):
+        np.testing.assert_array_equal(W, W0)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_grid_search_with_two_jobs_gives_identical_weights(Est):
+    X, y = _data(Est)
+    grid = {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(3,), (6,)]}
+    base = Est(max_iter=20, random_state=0, learning_rate_init=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        serial = GridSearchCV(base, grid, cv=3, n_jobs=1, refit=True).fit(X, y)
+        parallel = GridSearchCV(base, grid, cv=3, n_jobs=2, refit=True).fit(X, y)
+        direct = clone(base).set_params(**serial.best_params_).fit(X, y)
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(
+        parallel.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+    _assert_identical_weights(parallel.best_estimator_, serial.best_estimator_)
+    _assert_identical_weights(serial.best_estimator_, direct)
+    _assert_identical_outputs(parallel.best_estimator_, serial.best_estimator_, X)
+
+
+# ----------------------------------------------------------------------------
+# clone and set_params
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_clone_of_a_fitted_estimator_is_unfitted(Est, solver):
+    est, X, y = _fitted(Est, solver=solver)
+    before = _outputs(est, X)
+    cloned = clone(est)
+    assert cloned.get_params() == est.get_params()
+    fitted_attrs = [
+        k for k in vars(cloned) if k.endswith("_") and not k.startswith("__")
+    ]
+    assert fitted_attrs == []
+    assert not hasattr(cloned, "_net")
+    with pytest.raises(NotFittedError):
+        check_is_fitted(cloned)
+    with pytest.raises(NotFittedError):
+        cloned.predict(X)
+    # fitting the clone does not touch the original
+    _fit(cloned.set_params(hidden_layer_sizes=(3,), random_state=5), X, y)
+    for old, new in zip(before, _outputs(est, X)):
+        np.testing.assert_array_equal(old, new)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_layer_sizes": (11,)},
+        {"activation": "tanh"},
+        {"alpha": 10.0},
+        {"fit_intercept": False},
+        {"solver": "lbfgs"},
+        {"learning_rate_init": 0.5},
+        {"warm_start": True},
+        {"n_init": 3},
+        {"random_state": 42},
+        {"max_iter": 1},
+        {"init": "uniform"},
+    ],
+    ids=lambda p: next(iter(p)),
+)
+def test_set_params_never_mutates_fitted_state(Est, params):
+    if "init" in params and not hasattr(Est(), "init"):
+        pytest.skip("no init parameter")
+    est, X, _ = _fitted(Est, solver="adam")
+    weights = [W.copy() for W in _weights(est)]
+    outputs = _outputs(est, X)
+    state = {
+        k: copy.deepcopy(v) for k, v in vars(est).items() if k in ("n_iter_", "loss_")
+    }
+    est.set_params(**params)
+    for W, W0 in zip(_weights(est), weights):
+        np.testing.assert_array_equal(W, W0)
+    for out, out0 in zip(_outputs(est, X), outputs):
+        np.testing.assert_array_equal(out, out0)
+    for k, v in state.items():
+        assert getattr(est, k) == v
+
+
+def test_set_params_out_activation_never_mutates_fitted_state():
+    est, X, _ = _fitted(BackpropRegressor)
+    before = est.predict(X)
+    est.set_params(out_activation="tanh", loss="squared_error")
+    np.testing.assert_array_equal(est.predict(X), before)
+    assert est.out_activation_ == "identity"
