@@ -909,7 +909,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         verbose = self.verbose
         diverged = False
         loss_grad, update = net.loss_grad, optimizer.update
-        add_reduce, copyto = np.add.reduce, np.copyto
+        copyto = np.copyto
 
         # Epoch bookkeeping lives in locals (written back in ``finally``): for
         # tiny networks the per-epoch Python overhead is a large share of the
@@ -936,7 +936,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                         accumulated += loss_grad(Xb, yb, swb, alpha) * m
                         update(params, param_grad)
                     loss = accumulated / n_samples
-                if not (math.isfinite(loss) and math.isfinite(add_reduce(params))):
+                # Non-finite weights always make the next loss non-finite; the
+                # weights left by the last epoch are checked after the loop.
+                if not math.isfinite(loss):
                     diverged = True
                     break
                 snapshot, previous = previous, snapshot
