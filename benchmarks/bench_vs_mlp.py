@@ -67,7 +67,7 @@ BIG = {
     "hidden_layer_sizes": (256, 256),
     "solver": "sgd",
     "batch_size": 1000,
-    "max_iter": 3,
+    "max_iter": 10,
 }
 TINY = {
     "hidden_layer_sizes": (3,),

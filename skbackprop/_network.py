@@ -20,6 +20,8 @@ is ``(R, fan_out)``), still one contiguous vector, and one batched matrix
 product per layer serves all restarts. Losses are then arrays of shape (R,).
 """
 
+import math
+
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
@@ -294,17 +296,71 @@ class Network:
             )
         return out
 
+    def _provably_finite(self, X, y):
+        """Cheap sufficient condition for finite outputs and loss on ``(X, y)``.
+
+        Propagates a bound on ``max |a|`` through the layers: ``|z_j| <=
+        max|a| * sum_i |W_ij| + |b_j|``; identity, relu and tanh units do not
+        increase it and logistic units are bounded by 1. The loss is then
+        bounded from the output bound and ``max |y|``. True only when the
+        bound leaves a wide margin below the largest float; otherwise the
+        caller evaluates the network.
+        """
+        if self.n_restarts != 1:
+            return False
+        data = X.data if not isinstance(X, np.ndarray) else X
+        if data.size == 0:
+            return False
+        bound = float(max(data.max(), -data.min()))
+        y_max = float(max(y.max(), -y.min()))
+        if not (math.isfinite(bound) and math.isfinite(y_max)):
+            return False
+        n, k = y.shape
+        # budget for every pre-activation and for one term of the loss, so
+        # that sums over n * k terms, and the rounding in the passes, stay far
+        # below the largest float of the dtype
+        limit = 1e-6 * float(np.finfo(self.dtype).max) / (n * k + 1)
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            bound = bound * float(np.abs(W).sum(axis=0).max(initial=0.0))
+            if self.fit_intercept:
+                bound += float(np.abs(b).max(initial=0.0))
+            if not bound < limit:  # also False for nan
+                return False
+            if i < self.n_layers - 1 and self.activation == "logistic":
+                bound = 1.0
+        out = self.out_activation
+        if out in ("logistic", "tanh", "softmax"):
+            p_max = 1.0
+        elif out == "exp":
+            if bound > math.log(limit):
+                return False
+            p_max = math.exp(bound)
+        else:
+            p_max = bound
+        if self.loss == "squared_error":
+            term = (p_max + y_max) * (p_max + y_max)  # no OverflowError
+        elif self.loss == "poisson":
+            # -log(p) <= -log(tiny) ~ 745 (float64) after the loss's clipping
+            term = y_max * (abs(math.log(y_max + 1.0)) + 750.0) + y_max + p_max
+        else:  # log losses clip the probabilities
+            term = p_max + y_max
+        return term < limit and p_max < limit
+
     def is_usable(self, X, y, sample_weight=None):
         """Whether the current parameters give finite outputs and a finite
         loss on ``(X, y)``.
 
-        Computed from chunked predictions, so the memory used does not grow
-        with ``n_samples * width``. Call it under ``np.errstate(all="ignore")``.
+        Usually settled by a bound computed from the weights and ``max |X|``
+        (:meth:`_provably_finite`); otherwise computed from chunked
+        predictions, so the memory used does not grow with ``n_samples *
+        width``. Call it under ``np.errstate(all="ignore")``.
 
         Returns
         -------
         usable : bool, or ndarray of bool of shape (n_restarts,)
         """
+        if self._provably_finite(X, y):
+            return True
         out = self.predict(X)
         finite = np.isfinite(out).all(axis=(-2, -1))
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()

@@ -613,3 +613,61 @@ def test_restarts_equal_independent_networks(
         )
     if not fit_intercept:
         assert np.all(stacked.grad[stacked.n_coef :] == 0.0)
+
+
+# ----------------------------------------------------------------------------
+# is_usable: the end-of-training check of the kept weights
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "out_activation, loss",
+    [
+        ("identity", "squared_error"),
+        ("logistic", "squared_error"),
+        ("exp", "poisson"),
+        ("softmax", "log_loss"),
+        ("logistic", "log_loss"),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_finiteness_bound_is_sound(activation, out_activation, loss, dtype):
+    # whenever the cheap bound vouches for the weights, a full evaluation
+    # agrees; with huge inputs or weights the bound declines and the full
+    # evaluation decides
+    rng = np.random.RandomState(0)
+    vouched = declined = 0
+    for scale in 10.0 ** np.arange(0, 200, 7):
+        units = [3, 4, 5, 2 if out_activation == "softmax" else 1]
+        net = Network(units, activation, out_activation, loss, dtype=dtype)
+        with np.errstate(all="ignore"):
+            theta = rng.uniform(-1, 1, net.n_total) * rng.choice([1.0, scale])
+            net.theta[...] = theta
+            X = (rng.uniform(-1, 1, (20, 3)) * scale).astype(dtype)
+            y = np.eye(units[-1], dtype=dtype)[rng.randint(units[-1], size=20)]
+            if loss == "squared_error" and out_activation == "identity":
+                y = (rng.uniform(-1, 1, (20, 1)) * scale).astype(dtype)
+            if net._provably_finite(X, y):
+                vouched += 1
+                out = net.predict(X)
+                assert np.isfinite(out).all()
+                assert np.isfinite(net._loss_value(y, out, None, 20))
+                assert net.is_usable(X, y)
+            else:
+                declined += 1
+                out = net.predict(X)
+                full = bool(
+                    np.isfinite(out).all()
+                    and np.isfinite(net._loss_value(y, out, None, 20))
+                )
+                assert net.is_usable(X, y) == full
+    assert vouched and declined
+
+
+def test_is_usable_detects_overflowing_outputs():
+    net = Network([2, 3, 1], "relu", "identity", "squared_error")
+    net.theta[...] = 1.0
+    X = np.full((4, 2), 1e200)
+    y = np.zeros((4, 1))
+    with np.errstate(all="ignore"):
+        assert not net._provably_finite(X, y)
+        assert not net.is_usable(X, y)
+        assert net.is_usable(X / 1e200, y)
