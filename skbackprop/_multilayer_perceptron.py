@@ -579,9 +579,11 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             val_scores, val_losses = [], []
             best_val = np.full(R, -np.inf)
         batches = self._minibatches(X, y, sample_weight)
-        n_samples = batches.n_samples
+        n_samples, full_batch = batches.n_samples, batches.full_batch
         net.reserve(batches.batch_size)
         alpha, tol = float(self.alpha), self.tol
+        n_iter_no_change = self.n_iter_no_change
+        loss_grad, update, copyto = net.loss_grad, optimizer.update, np.copyto
         adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
         invscaling = self.solver == "sgd" and self.learning_rate == "invscaling"
         active = np.ones(R, dtype=bool)
@@ -609,26 +611,45 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
             callbacks.fitted_attributes = fitted_attributes
         try:
+            all_active = True
             for epoch in range(self.max_iter):
                 if callbacks is not None:
                     callbacks.begin()
-                accumulated = np.zeros(R)
-                for Xb, yb, swb, m in batches:
-                    accumulated += net.loss_grad(Xb, yb, swb, alpha) * m
+                if full_batch:
+                    loss = np.asarray(loss_grad(X, y, sample_weight, alpha), float)
                     if frozen is not None:
-                        np.copyto(param_grad, 0, where=frozen)
-                    optimizer.update(params, param_grad)
-                loss = accumulated / n_samples
-                sums = np.bincount(owner_all, weights=theta, minlength=R)
-                ok = active & np.isfinite(loss) & np.isfinite(sums)
-                blown = active & ~ok
-                if blown.any():
-                    diverged |= blown
-                    np.copyto(theta, snapshot, where=blown[owner_all])
-                np.copyto(previous, snapshot, where=ok[owner_all])
-                np.copyto(snapshot, theta, where=ok[owner_all])
-                n_iter[ok] += 1
-                curves.append(np.where(ok, loss, np.nan))
+                        copyto(param_grad, 0, where=frozen)
+                    update(params, param_grad)
+                else:
+                    loss = np.zeros(R)
+                    for Xb, yb, swb, m in batches:
+                        loss += loss_grad(Xb, yb, swb, alpha) * m
+                        if frozen is not None:
+                            copyto(param_grad, 0, where=frozen)
+                        update(params, param_grad)
+                    loss /= n_samples
+                # as in a single fit, only the loss is checked here (non-finite
+                # weights make the next loss non-finite); the weights finally
+                # kept are checked after the loop
+                finite = np.isfinite(loss)
+                blown = None
+                if all_active and finite.all():
+                    ok = active
+                    snapshot, previous = previous, snapshot
+                    copyto(snapshot, theta)
+                    n_iter += 1
+                    curves.append(loss)
+                else:
+                    ok = active & finite
+                    blown = active & ~finite
+                    if blown.any():
+                        diverged |= blown
+                        copyto(theta, snapshot, where=blown[owner_all])
+                    ok_params = ok[owner_all]
+                    copyto(previous, snapshot, where=ok_params)
+                    copyto(snapshot, theta, where=ok_params)
+                    n_iter[ok] += 1
+                    curves.append(np.where(ok, loss, np.nan))
                 if self.verbose:
                     shown = ", ".join(f"{v:.8f}" for v in loss[ok])
                     print(f"Iteration {epoch + 1}, loss = {shown}")
@@ -656,22 +677,26 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 best_loss = np.where(ok & (loss < best_loss), loss, best_loss)
                 if invscaling:
                     optimizer.iteration_ends((epoch + 1) * n_samples)
-                stop = blown.copy()
-                for r in np.flatnonzero(ok & (no_improvement > self.n_iter_no_change)):
-                    mine = owner == r
-                    if adaptive and optimizer.learning_rate[mine].max() > 1e-6:
-                        optimizer.learning_rate[mine] /= 5.0
-                        no_improvement[r] = 0
-                    else:
-                        stop[r] = True
+                stop = blown
+                stalled = ok & (no_improvement > n_iter_no_change)
+                if stalled.any():
+                    stop = np.zeros(R, dtype=bool) if stop is None else stop.copy()
+                    for r in np.flatnonzero(stalled):
+                        mine = owner == r
+                        if adaptive and optimizer.learning_rate[mine].max() > 1e-6:
+                            optimizer.learning_rate[mine] /= 5.0
+                            no_improvement[r] = 0
+                        else:
+                            stop[r] = True
                 if callbacks is not None and callbacks.end():
                     break
-                if stop.any():
-                    active &= ~stop
+                if stop is not None and stop.any():
+                    active = active & ~stop
+                    all_active = False
                     frozen = ~active[owner]
                     optimizer.reset_state(frozen)
                     # a frozen restart must not move, whatever its gradient
-                    np.copyto(theta, snapshot, where=~active[owner_all])
+                    copyto(theta, snapshot, where=~active[owner_all])
                     if not active.any():
                         break
         except KeyboardInterrupt:

@@ -401,6 +401,7 @@ class Network:
         Returns
         -------
         loss : float, or ndarray of shape (n_restarts,) when ``n_restarts > 1``
+            (a new array on every call)
         """
         n = X.shape[0]
         plan = self._plans.get(n) if self._capacity else None
@@ -420,12 +421,17 @@ class Network:
         # general rule dL/dp * f'(z) with f' taken from the activations.
         if self._fused:
             np.subtract(p, y, out=delta)
-            if self.loss == "squared_error" and self.n_restarts == 1:
-                if sample_weight is None:
+            if self.loss == "squared_error":
+                # the residual is the delta: no second pass over p - y
+                if self.n_restarts == 1 and sample_weight is None:
                     value = 0.5 * float(np.vdot(delta, delta)) / n
+                elif sample_weight is None:
+                    value = (0.5 / n) * np.einsum("rij,rij->r", delta, delta)
                 else:
-                    per_sample = np.einsum("ij,ij->i", delta, delta)
-                    value = 0.5 * float(np.dot(sample_weight, per_sample)) / weight_sum
+                    per_sample = np.einsum("...ij,...ij->...i", delta, delta)
+                    value = (0.5 / weight_sum) * np.dot(per_sample, sample_weight)
+                    if self.n_restarts == 1:
+                        value = float(value)
             else:
                 value = self._loss_value(y, p, sample_weight, weight_sum)
         else:

@@ -7,9 +7,10 @@ notes' formulas; they never come from running skbackprop itself:
 * 001 -- lecture: 2-3-1 sigmoid network without biases, batch gradient descent
   on ``J = 1/2 sum (y - y_hat)**2``;
 * 002 -- general delta rule, tanh hidden units with identity outputs;
-* 003 -- cheat sheet: 2-3-1 network with biases, one SGD step, and gradient
-  descent on ``f(x, y) = x**2 + y**2``;
-* 004 -- batch, sequential and minibatch descent, per-layer learning rates.
+* 003 -- cheat sheet: min-max scaling, 2-3-1 network with biases, one SGD
+  step, and gradient descent on ``f(x, y) = x**2 + y**2``;
+* 004 -- batch, sequential and minibatch descent, per-layer learning rates,
+  binary and categorical cross-entropy.
 
 The remaining tests cover the features the notes motivate: random restarts
 (``n_init``), per-layer rates, the noise variance of the Gaussian reading of the
@@ -203,6 +204,26 @@ def test_lecture_rate_on_sum_equals_n_times_rate_on_mean():
     assert_allclose(est5.coefs_[1], W2_third, rtol=1e-12, atol=1e-14)
 
 
+def test_lecture_loop_with_rate_5_on_the_sum_is_fit_with_rate_15():
+    # The lecture's R loop, transcribed to numpy, for 500 steps with scalar 5
+    # on the summed cost J ...
+    W1, W2 = LECTURE_W1_INIT, LECTURE_W2_INIT
+    cost_hist = []
+    for _ in range(500):
+        cost_hist.append(_lecture_cost(W1, W2))
+        W1, W2 = _lecture_sum_step(W1, W2, LECTURE_ETA_SUM)
+    # ... is fit() with learning_rate_init = 3 * 5 = 15 on the mean J / 3:
+    # same weights after every step, and loss_curve_ is cost_hist / 3.
+    assert LECTURE_ETA_MEAN == 15.0
+    inits = iter([LECTURE_W1_INIT, LECTURE_W2_INIT])
+    est = _lecture_model(max_iter=500, init=lambda rng, fan_in, fan_out: next(inits))
+    _quiet_fit(est, LECTURE_X, LECTURE_Y)
+    assert len(est.loss_curve_) == 500
+    assert_allclose(LECTURE_N * np.asarray(est.loss_curve_), cost_hist, rtol=1e-10)
+    assert_allclose(est.coefs_[0], W1, rtol=1e-10, atol=1e-12)
+    assert_allclose(est.coefs_[1], W2, rtol=1e-10, atol=1e-12)
+
+
 def test_lecture_reproduces_the_printed_weights_from_rs_initial_weights():
     # Starting from the very weights of the lecture's R code, 10000 full-batch
     # steps land on the weights and predictions the lecture prints (to the
@@ -214,6 +235,10 @@ def test_lecture_reproduces_the_printed_weights_from_rs_initial_weights():
     assert_allclose(est.coefs_[0], LECTURE_W1_FINAL, atol=5e-7)
     assert_allclose(est.coefs_[1], LECTURE_W2_FINAL, atol=5e-6)
     assert_allclose(est.predict(LECTURE_X), LECTURE_YHAT_FINAL, atol=5e-7)
+    # One cost per step, and the cost never goes up along the run.
+    curve = np.asarray(est.loss_curve_)
+    assert curve.shape == (10000,)
+    assert np.all(np.diff(curve) <= 0)
     # The lecture's cost_hist[1] is J at the initial weights.
     assert_allclose(
         LECTURE_N * est.loss_curve_[0],
@@ -743,6 +768,77 @@ def test_check_gradients_detects_a_wrong_hidden_derivative(small_problem, monkey
     errors = check_gradients(est, X, y)
     assert errors[0] > 1e-3  # the hidden layer's weights are now wrong
     assert errors[1] < 1e-6  # the output layer does not use the derivative
+
+
+# ----------------------------------------------------------------------------
+# Classifier losses (seed 004): binary and categorical cross-entropy, squared
+# error
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_losses_are_the_notes_costs(loss, n_classes):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (9, 3))
+    d = np.array([0, 1, 1, 0, 1, 0, 0, 1, 1]) if n_classes == 2 else np.arange(9) % 3
+    est = BackpropClassifier(
+        loss=loss,
+        hidden_layer_sizes=(4,),
+        activation="tanh",
+        solver="sgd",
+        batch_size=9,  # full batch: loss_curve_[-1] is J before the step
+        momentum=0.0,
+        alpha=0.0,
+        shuffle=False,
+        learning_rate_init=0.5,
+        init="uniform",
+        random_state=0,
+    )
+    est.partial_fit(X, d, classes=np.arange(n_classes))
+    P = est.predict_proba(X)  # network outputs at the weights before the step
+    est.partial_fit(X, d)
+    D = np.eye(n_classes)[d]  # one-hot desired outputs d_class(i)
+    if n_classes == 2:
+        # one sigmoid output y(i) = P(class 1)
+        assert est.out_activation_ == "logistic" and est.n_outputs_ == 1
+        y = P[:, 1]
+        if loss == "log_loss":  # J = -1/n sum [d log y + (1 - d) log(1 - y)]
+            J = -np.mean(d * np.log(y) + (1 - d) * np.log(1 - y))
+        else:  # J = 1/n sum 1/2 (d - y)**2
+            J = np.mean(0.5 * (d - y) ** 2)
+    else:
+        assert est.out_activation_ == "softmax" and est.n_outputs_ == n_classes
+        if loss == "log_loss":  # J = -1/n sum_i sum_class d_class log y_class
+            J = -np.mean(np.sum(D * np.log(P), axis=1))
+        else:  # half the squared error summed over the class outputs
+            J = np.mean(0.5 * np.sum((D - P) ** 2, axis=1))
+    assert_allclose(est.loss_curve_[-1], J, rtol=1e-12)
+    assert np.all(check_gradients(est, X, d) < 1e-6)
+
+
+# ----------------------------------------------------------------------------
+# Seed 003: min-max scaling of the sheet's table to [0, 1] and [-1, 1]
+
+SHEET_MARKS = np.array([[70.0, 98.0], [50.0, 85.0], [65.0, 67.0], [25.0, 95.0]])
+SHEET_SCALED_01 = [[1.0, 1.0], [0.5555, 0.5806], [0.8888, 0.0], [0.0, 0.9032]]
+# The sheet prints -0.1111 for I0 = 50 on [-1, 1]: a sign slip, since
+# 2 * 0.5556 - 1 = +0.1111; its 0.8064 for I1 = 95 is 0.80645 truncated.
+SHEET_SCALED_11 = [[1.0, 1.0], [0.1111, 0.1613], [0.7777, -1.0], [-1.0, 0.8064]]
+
+
+def test_minmax_scaling_reproduces_the_sheet_tables():
+    from sklearn.preprocessing import MinMaxScaler
+
+    lo, hi = SHEET_MARKS.min(axis=0), SHEET_MARKS.max(axis=0)
+    by_hand = (SHEET_MARKS - lo) / (hi - lo)
+    scaled_01 = MinMaxScaler().fit_transform(SHEET_MARKS)
+    scaled_11 = MinMaxScaler(feature_range=(-1, 1)).fit_transform(SHEET_MARKS)
+    assert_allclose(scaled_01, by_hand, rtol=1e-15)
+    assert_allclose(scaled_11, 2 * by_hand - 1, rtol=1e-15, atol=1e-15)
+    # the sheet truncates to four decimals
+    assert_allclose(scaled_01, SHEET_SCALED_01, atol=1e-4)
+    assert_allclose(scaled_11, SHEET_SCALED_11, atol=1e-4)
+    assert_allclose((65 - 25) / (70 - 25), 0.8888, atol=1e-4)  # the sheet's example
 
 
 # ----------------------------------------------------------------------------
