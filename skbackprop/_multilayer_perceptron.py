@@ -17,7 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
+from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -76,6 +76,9 @@ def _cast(array, dtype, name):
 
 
 def _validate_sample_weight(sample_weight, n_samples, dtype):
+    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
+        # a number weighs every sample alike, as in scikit-learn
+        sample_weight = np.full(n_samples, float(sample_weight))
     sample_weight = check_array(
         sample_weight,
         ensure_2d=False,
@@ -326,7 +329,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         lr = self.learning_rate_init
         if np.ndim(lr) == 0:
             return float(lr)
-        lr = np.asarray(lr, dtype=float)
+        lr = np.asarray(lr, dtype=float)  # checked by _check_learning_rate_init
         n_weight_layers = net.n_layers
         if lr.ndim != 1 or lr.shape[0] != n_weight_layers:
             raise ValueError(
@@ -342,6 +345,28 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             c[...] = lr[i]
             b[...] = lr[i]
         return rates[: net.n_params]
+
+    def _check_learning_rate_init(self):
+        """A sequence of per-layer rates must hold positive finite numbers
+        (for every solver, so that a grid over solvers fails early)."""
+        lr = self.learning_rate_init
+        if np.ndim(lr) == 0:
+            return
+        try:
+            rates = np.asarray(lr, dtype=float)
+        except (TypeError, ValueError):
+            rates = None
+        if (
+            rates is None
+            or rates.ndim != 1
+            or rates.size == 0
+            or not np.all(np.isfinite(rates))
+            or np.any(rates <= 0)
+        ):
+            raise ValueError(
+                "learning_rate_init must be a positive float or a sequence of "
+                f"positive floats, one per weight layer; got {lr!r}."
+            )
 
     def _bind(self, net):
         self._net = net
@@ -398,11 +423,28 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------------------------
     # fitting
+    def _discard_fitted_state(self):
+        """Forget everything a fit sets, so that a failed fresh fit leaves an
+        unfitted estimator rather than a mix of old and new attributes."""
+        private = ("_net", "_optimizer", "_optimizer_solver", "_best_theta")
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__")) or name in private:
+                delattr(self, name)
+
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        try:
+            return self._fit_checked(X, y, sample_weight, incremental, first_pass)
+        except BaseException:
+            if first_pass:
+                self._discard_fitted_state()
+            raise
+
+    def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
+        hidden = self._hidden_sizes()
+        self._check_learning_rate_init()
         X, y = validate_data(
             self,
             X,
@@ -415,6 +457,10 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if not is_classifier(self):
+            # an object target such as [1.0, None] becomes NaN only after
+            # sklearn's finiteness check
+            assert_all_finite(y, input_name="y")
         if sample_weight is not None:
             sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
             keep = sample_weight > 0
@@ -1494,9 +1540,10 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
             Training data; float32 input keeps the whole model in float32.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss becomes a weighted mean. Rows with
-            weight zero are dropped, exactly as if they were absent.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights (a number weighs every row alike); the loss
+            becomes a weighted mean. Rows with weight zero are dropped,
+            exactly as if they were absent.
 
         Returns
         -------
@@ -1518,7 +1565,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative sample weights.
 
         Returns
@@ -1728,9 +1775,10 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
             Training data; float32 input keeps the whole model in float32.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels, or a binary indicator matrix for multilabel.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; the loss becomes a weighted mean. Rows with
-            weight zero are dropped, exactly as if they were absent.
+        sample_weight : float or array-like of shape (n_samples,), default=None
+            Non-negative weights (a number weighs every row alike); the loss
+            becomes a weighted mean. Rows with weight zero are dropped,
+            exactly as if they were absent.
 
         Returns
         -------
@@ -1752,7 +1800,7 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative sample weights.
         classes : array-like of shape (n_classes,), default=None
             All the classes that can appear; required on the first call,

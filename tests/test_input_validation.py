@@ -602,13 +602,6 @@ def test_non_finite_y_in_partial_fit(Est, solver, value, pattern):
         Est(**FAST, solver=solver).partial_fit(X, y, **kwargs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a missing value (None) in a regression target passes validation "
-    "(sklearn checks object arrays for NaN before converting None to NaN) and "
-    "reaches the engine, which reports 'Training diverged ... learning rate is "
-    "probably too large' instead of naming the NaN in y",
-)
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("n_outputs", [1, 2])
 def test_missing_value_in_regression_target(solver, n_outputs):
@@ -759,12 +752,6 @@ def test_bad_hidden_layer_sizes_in_partial_fit(Est, solver, sizes):
         est.partial_fit(X, y, **kwargs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a per-layer learning_rate_init holding strings raises numpy's "
-    "\"could not convert string to float: 'a'\", which does not name "
-    "learning_rate_init",
-)
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_non_numeric_per_layer_learning_rate(Est):
     X, y = _data(Est)
@@ -773,12 +760,6 @@ def test_non_numeric_per_layer_learning_rate(Est):
         est.fit(X, y)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a scalar sample_weight raises TypeError 'Input should have at "
-    "least 1 dimension ... got scalar array(2.)', which does not name "
-    "sample_weight (scikit-learn's own estimators broadcast a scalar)",
-)
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_scalar_sample_weight(Est):
     X, y = _data(Est)
@@ -806,13 +787,6 @@ def _failing_fits(Est):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a first fit/partial_fit that fails after X was validated leaves "
-    "n_features_in_ (and classes_) set, so check_is_fitted passes and predict "
-    "raises AttributeError \"object has no attribute '_net'\" instead of "
-    "NotFittedError",
-)
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize(
     "failure", ["fit bad y", "fit bad sample_weight", "partial_fit bad sample_weight"]
@@ -827,12 +801,6 @@ def test_predict_after_a_failed_first_fit(Est, failure):
             getattr(est, method)(X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a first partial_fit rejected for a label outside `classes` "
-    "still stores classes_, so the corrected call is refused with 'is not the "
-    "same as on the first call to partial_fit'",
-)
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_partial_fit_after_a_rejected_first_call(solver):
     X, y = _data(BackpropClassifier)
@@ -844,13 +812,6 @@ def test_partial_fit_after_a_rejected_first_call(solver):
     np.testing.assert_array_equal(clf.classes_, [0, 7])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a refit that fails on y after X was validated resets "
-    "n_features_in_ but keeps the old network; predict on data of the new "
-    "width then crashes in the engine with numpy's 'shapes (20,6) and (3,3) "
-    "not aligned' instead of naming the number of features",
-)
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_predict_after_a_failed_refit_with_more_features(Est):
     est, X, _ = _fitted(Est)
