@@ -47,6 +47,8 @@ DEFAULT_LR = "1e-3,1e-2"
 DEFAULT_CV = 3
 DEFAULT_MAX_ITER = 300
 DEFAULT_TEST_SIZE = 0.25
+# numpy's legacy random state (used by scikit-learn) takes seeds below 2**32
+MAX_SEED = 2**32 - 1
 
 # name -> (task, loader(seed) -> (X, y), where the data comes from)
 DATASETS = {
@@ -386,13 +388,28 @@ def check_dataset(data, cv, test_size):
             )
     elif not np.all(np.isfinite(data.y)):
         raise CompareError(f"{data.name}: the target contains NaN or infinity")
+    elif np.all(data.y == data.y.flat[0]):
+        raise CompareError(
+            f"{data.name}: the target is constant (every value is "
+            f"{_format_value(float(data.y.flat[0]))}); a regression needs a target "
+            "that varies (R² is undefined otherwise)"
+        )
     n_test = math.ceil(test_size * n)
     n_train = n - n_test
-    if n_train < max(cv, 2) or n_test < 2:
+    # R² needs at least two rows in every validation fold; accuracy needs one
+    per_fold = 2 if data.task == "regression" else 1
+    if n_train < max(per_fold * cv, 2) or n_test < 2:
         raise CompareError(
             f"{data.name} has {n} rows: too few for a {cv}-fold cross-validation "
             f"on {1 - test_size:.0%} of them plus a test split of {test_size:.0%} "
             "(lower --cv or --test-size, or use more data)"
+        )
+    if data.task == "classification" and min(n_train, n_test) < len(classes):
+        raise CompareError(
+            f"{data.name} has {n} rows: too few for a stratified split into "
+            f"{n_train} training and {n_test} test rows, each of which needs "
+            f"every one of the {len(classes)} classes (raise --test-size, or "
+            "use more data)"
         )
 
 
@@ -484,6 +501,10 @@ def search_one(
     from skbackprop.pipeline import make_scaled_pipeline
 
     name = estimator_cls.__name__
+    if n_jobs is not None:
+        # never start more workers than there are fits to run
+        n_fits = len(ParameterGrid(grid)) * cv
+        n_jobs = min(effective_n_jobs(n_jobs), n_fits)
     pipe = make_scaled_pipeline(estimator_cls(**model_params(seed, max_iter)))
     search = _ProgressGridSearchCV(
         pipe, grid, cv=cv, n_jobs=n_jobs, error_score="raise"
@@ -505,7 +526,10 @@ def search_one(
         warnings.simplefilter("default")
         warnings.simplefilter("ignore", ConvergenceWarning)
         start = time.perf_counter()
-        search.fit(X_train, y_train)
+        try:
+            search.fit(X_train, y_train)
+        except ValueError as exc:  # e.g. training diverged (error_score="raise")
+            raise CompareError(f"{name}: {exc}") from exc
         search_time = time.perf_counter() - start
         test_score = search.score(X_test, y_test)
     seen = set()
@@ -735,6 +759,29 @@ def check_plot_support():
         ) from None
 
 
+def plot_format(path):
+    """Return the image format of ``path`` (its extension; ``png`` without one).
+
+    Raises :class:`CompareError` (before any training) if the plot cannot be
+    saved there: unsupported format, missing folder, or a directory.
+    """
+    from matplotlib.figure import Figure
+
+    if os.path.isdir(path):
+        raise CompareError(f"cannot save the plot to {path}: it is a directory")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CompareError(f"cannot save the plot to {path}: no such folder")
+    fmt = os.path.splitext(path)[1][1:].lower() or "png"
+    supported = Figure().canvas.get_supported_filetypes()
+    if fmt not in supported:
+        raise CompareError(
+            f"cannot save the plot to {path}: unsupported image format {fmt!r}; "
+            f"use one of {', '.join(sorted(supported))}"
+        )
+    return fmt
+
+
 def plot_loss_curves(result, best_models, path):
     """Save the training loss curves of the best models to ``path``."""
     from matplotlib.figure import Figure
@@ -758,7 +805,9 @@ def plot_loss_curves(result, best_models, path):
         )
     ax.set_title(f"{result['dataset']}: training loss of the best models")
     try:
-        fig.savefig(path, dpi=100)
+        # an explicit format: matplotlib would otherwise add ".png" to a path
+        # without an extension, saving somewhere else than asked
+        fig.savefig(path, dpi=100, format=plot_format(path))
     except (OSError, ValueError) as exc:
         raise CompareError(f"cannot save the plot to {path}: {exc}") from None
 
@@ -803,19 +852,44 @@ def _positive_floats(text):
     return values
 
 
-def _int_at_least(minimum):
+def _int_in_range(minimum, maximum=None):
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        if (
+            value is None
+            or value < minimum
+            or (maximum is not None and value > maximum)
+        ):
+            expected = (
+                f">= {minimum}"
+                if maximum is None
+                else f"between {minimum} and {maximum}"
+            )
             raise argparse.ArgumentTypeError(
-                f"invalid value {text!r}: expected an integer >= {minimum}"
+                f"invalid value {text!r}: expected an integer {expected}"
             )
         return value
 
     return parse
+
+
+def _int_at_least(minimum):
+    return _int_in_range(minimum)
+
+
+def _delimiter(text):
+    """Parse ``--delimiter``: one character, or ``\\t``/``tab`` for a tab."""
+    if text in ("\\t", "tab", "TAB"):
+        return "\t"
+    if len(text) != 1 or text in '\r\n"':
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: expected a single character such as ',' or "
+            "';' (or '\\t' for a tab)"
+        )
+    return text
 
 
 def _n_jobs(text):
@@ -917,7 +991,11 @@ def build_parser(prog=PROG):
         help="task of --csv data (default: auto, guessed from the target)",
     )
     data.add_argument(
-        "--delimiter", default=",", help="field delimiter of --csv (default: ',')"
+        "--delimiter",
+        type=_delimiter,
+        default=",",
+        metavar="CHAR",
+        help="field delimiter of --csv, one character; '\\t' for a tab (default: ',')",
     )
     data.add_argument(
         "--test-size",
@@ -958,7 +1036,7 @@ def build_parser(prog=PROG):
     )
     grid.add_argument(
         "--seed",
-        type=_int_at_least(0),
+        type=_int_in_range(0, MAX_SEED),
         default=0,
         help="random state of the split and of both models (default: 0)",
     )
@@ -1005,9 +1083,7 @@ def run_compare_command(args):
         raise CompareError("--csv needs --target COLUMN")
     if args.plot is not None:
         check_plot_support()
-        folder = os.path.dirname(os.path.abspath(args.plot))
-        if not os.path.isdir(folder):
-            raise CompareError(f"cannot save the plot to {args.plot}: no such folder")
+        plot_format(args.plot)  # fail now rather than after the searches
 
     if args.csv is not None:
         data = read_csv(args.csv, args.target, args.task, args.delimiter)
@@ -1064,6 +1140,15 @@ def main(argv=None, prog=PROG):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        if args.debug:
+            raise
+        print(
+            f"{PROG}: error: out of memory (try smaller --hidden sizes, fewer "
+            "--n-jobs or less data)",
+            file=sys.stderr,
+        )
+        return 2
     except (CompareError, OSError, ValueError) as exc:
         if args.debug:
             raise

@@ -20,7 +20,11 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import (
     check_array,
     check_is_fitted,
@@ -1816,8 +1820,13 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            self._label_binarizer = LabelBinarizer().fit(np.asarray(classes))
-            self.classes_ = self._label_binarizer.classes_
+            binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                binarizer.fit(y)  # the indicator matrix gives the labels
+            else:
+                binarizer.fit(np.asarray(classes))
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
         ):

@@ -570,3 +570,15 @@ def test_partial_fit_with_n_init_draws_initial_weights(solver):
     single = BackpropRegressor(hidden_layer_sizes=(5,), solver=solver, random_state=0)
     single.partial_fit(X, y)
     np.testing.assert_array_equal(reg.predict(X), single.predict(X))
+
+
+def test_multilabel_partial_fit_matches_fit():
+    X, Y = make_multilabel_classification(60, 5, n_classes=3, random_state=0)
+    params = dict(hidden_layer_sizes=(6,), solver="sgd", random_state=0)
+    clf = BackpropClassifier(**params).partial_fit(X, Y, classes=[0, 1, 2])
+    ref = _quiet(BackpropClassifier(**params, max_iter=1).fit, X, Y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(clf.predict_proba(X), ref.predict_proba(X))
+    assert clf.predict(X).shape == Y.shape
+    clf.partial_fit(X, Y)
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 2
