@@ -302,8 +302,12 @@ def read_csv(path, target, task="auto", delimiter=","):
         raise CompareError(f"{path} is empty")
     _, header = rows[0]
     if target not in header:
+        hint = ""
+        if len(header) == 1:
+            hint = f" (is {delimiter!r} the right --delimiter?)"
         raise CompareError(
-            f"{path} has no column {target!r}; its columns are {_columns_hint(header)}"
+            f"{path} has no column {target!r}; its columns are "
+            f"{_columns_hint(header)}{hint}"
         )
     if header.count(target) > 1:
         raise CompareError(f"{path} has several columns named {target!r}")
@@ -457,6 +461,10 @@ def _short(params):
     return {key.split("__")[-1]: value for key, value in params.items()}
 
 
+def _plural(count, noun):
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _format_value(value):
     if isinstance(value, float):
         return f"{value:g}"
@@ -593,13 +601,21 @@ def run_compare(
     X_train, X_test, y_train, y_test = train_test_split(
         data.X, data.y, test_size=test_size, random_state=seed, stratify=stratify
     )
+    if data.task == "classification":
+        largest = np.unique(y_train.astype(str), return_counts=True)[1].max()
+        if cv > largest:
+            raise CompareError(
+                f"{data.name}: a stratified {cv}-fold cross-validation needs a "
+                f"class with at least {cv} training rows, the largest has "
+                f"{largest} (lower --cv or --test-size, or use more data)"
+            )
     grid = param_grid(hidden, learning_rates)
     n_candidates = len(ParameterGrid(grid))
     if progress:
         print(
             f"{PROG}: {data.name}: {data.task}, {data.X.shape[0]} samples, "
-            f"{data.X.shape[1]} features; {n_candidates} candidates x {cv} folds "
-            "per model",
+            f"{data.X.shape[1]} features; {_plural(n_candidates, 'candidate')} x "
+            f"{cv} folds per model",
             file=sys.stderr,
             flush=True,
         )
@@ -715,7 +731,8 @@ def format_table(result):
         f"{result['n_features']} features{outputs} ({result['source']})"
     )
     setup = (
-        f"best of {len(models[0]['candidates'])} candidates by {result['cv']}-fold "
+        f"best of {_plural(len(models[0]['candidates']), 'candidate')} by "
+        f"{result['cv']}-fold "
         f"CV on {result['n_train']} training samples, tested on {result['n_test']} "
         f"held-out samples; max_iter={result['max_iter']}, seed={result['seed']}"
     )
@@ -928,13 +945,14 @@ results:
   rank, mean_fit_time}]}. Non-finite numbers are null.
 
 csv files:
-  The first row names the columns; every column but --target is a numeric
-  feature. The task is classification if the target is non-numeric, or holds
-  integers with at most 20 distinct values (fewer than half the rows);
-  regression otherwise. --task overrides the guess.
+  UTF-8 text whose first row names the columns; every column but --target is
+  a numeric feature, without missing values. The task is classification if
+  the target is non-numeric, or holds integers with at most 20 distinct values
+  (fewer than half the rows); regression otherwise. --task overrides the guess.
 
 exit status:
-  0 on success, 2 on bad input (one "skbackprop: error: ..." line on stderr).
+  0 on success, 2 on bad input (one "skbackprop: error: ..." line on stderr,
+  before any training when the data or the options are at fault).
 
 examples:
   skbackprop compare
@@ -1056,7 +1074,8 @@ def build_parser(prog=PROG):
     output.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="save the loss curves of both best models (needs matplotlib)",
+        help="save the loss curves of both best models; the format follows the "
+        "extension, e.g. .svg or .pdf (needs matplotlib)",
     )
     output.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines on stderr"

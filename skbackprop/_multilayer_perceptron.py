@@ -1821,7 +1821,9 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
                     "classes must be passed on the first call to partial_fit."
                 )
             binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
+            with np.errstate(all="ignore"):  # NaN in y: a clear error below
+                target_type = type_of_target(y, input_name="y")
+            if target_type.startswith("multilabel"):
                 binarizer.fit(y)  # the indicator matrix gives the labels
             else:
                 binarizer.fit(np.asarray(classes))

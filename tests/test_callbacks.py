@@ -8,7 +8,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
-from skbackprop import BackpropClassifier, BackpropRegressor
+from skbackprop import BackpropClassifier, BackpropRegressor, make_scaled_pipeline
 
 callback = pytest.importorskip("sklearn.callback")
 
@@ -18,6 +18,7 @@ class Recorder:
 
     def __init__(self, stop_after=None):
         self.events = []
+        self.contexts = []
         self.stop_after = stop_after
         self.scores = []
 
@@ -27,13 +28,31 @@ class Recorder:
     def teardown(self, estimator, context):
         self.events.append(("teardown", context.task_name))
 
-    def on_fit_task_begin(self, estimator, context, *, X=None, y=None, metadata=None):
+    # the signatures of sklearn.callback.FitCallback
+    def on_fit_task_begin(
+        self,
+        estimator,
+        context,
+        *,
+        X=None,
+        y=None,
+        metadata=None,
+        fitted_estimator=None,
+    ):
         self.events.append(("begin", context.task_name))
 
     def on_fit_task_end(
-        self, estimator, context, *, X=None, y=None, fitted_estimator=None
+        self,
+        estimator,
+        context,
+        *,
+        X=None,
+        y=None,
+        metadata=None,
+        fitted_estimator=None,
     ):
         self.events.append(("end", context.task_name))
+        self.contexts.append(context)
         if context.task_name != "fit" and fitted_estimator is not None:
             self.scores.append(fitted_estimator.score(X, y))
         n_epochs = sum(1 for e in self.events if e[0] == "end" and e[1] != "fit")
@@ -132,3 +151,127 @@ def test_progress_bar_and_scoring_monitor_on_the_estimator(data):
         clf.fit(X, y)
     logs = monitor.get_logs()
     assert logs, "ScoringMonitor recorded nothing"
+
+
+class PathRecorder:
+    """An auto-propagated callback recording the task path of every task end."""
+
+    max_propagation_depth = None
+
+    def __init__(self):
+        self.paths = []
+        self.setups = []
+
+    def setup(self, estimator, context):
+        self.setups.append(type(estimator).__name__)
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        path = []
+        while context is not None:
+            path.append((context.estimator_name, context.task_name))
+            context = context.parent
+        self.paths.append(tuple(reversed(path)))
+
+
+def test_recorders_follow_the_callback_protocols():
+    assert isinstance(Recorder(), callback.FitCallback)
+    assert isinstance(PathRecorder(), callback.AutoPropagatedCallback)
+
+
+@pytest.mark.parametrize(
+    "solver, subtask", [("adam", "epoch"), ("sgd", "epoch"), ("lbfgs", None)]
+)
+def test_fit_is_the_root_task_and_epochs_its_subtasks(data, solver, subtask):
+    X, y = data
+    rec = Recorder()
+    est = BackpropRegressor(
+        hidden_layer_sizes=(5,), solver=solver, max_iter=4, random_state=0
+    ).set_callbacks(rec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    *steps, root = rec.contexts
+    assert root.task_name == "fit" and root.parent is None
+    assert root.estimator_name == "BackpropRegressor"
+    assert steps and all(ctx.parent is root for ctx in steps)
+    names = {ctx.task_name for ctx in steps}
+    assert names == ({subtask} if subtask else {"lbfgs-iteration"})
+    # sequential subtasks, numbered from 0
+    assert [ctx.task_id for ctx in steps] == list(range(len(steps)))
+
+
+def test_epochs_nest_under_grid_search_and_pipeline(data):
+    X, y = data
+    rec = PathRecorder()
+    pipe = make_scaled_pipeline(
+        BackpropRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    )
+    search = GridSearchCV(
+        pipe, {"model__learning_rate_init": [1e-3, 1e-2]}, cv=2
+    ).set_callbacks(rec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # scikit-learn's note that MinMaxScaler takes no callbacks
+        warnings.filterwarnings("ignore", "The estimator MinMaxScaler", UserWarning)
+        search.fit(X, y)
+    assert rec.setups == ["GridSearchCV"]  # set up once, on the outermost fit
+    epochs = [path for path in rec.paths if path[-1][1] == "epoch"]
+    # 2 candidates x 2 folds + the refit, 3 epochs each
+    assert len(epochs) == 5 * 3
+    for path in epochs:
+        assert path[0] == ("GridSearchCV", "fit")
+        assert ("Pipeline", "fit") in path
+        assert path[-2:] == (
+            ("BackpropRegressor", "fit"),
+            ("BackpropRegressor", "epoch"),
+        )
+
+
+def test_progress_bar_on_a_search_over_a_pipeline(data):
+    pytest.importorskip("rich")
+    X, y = data
+    pipe = make_scaled_pipeline(
+        BackpropRegressor(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    )
+    search = GridSearchCV(pipe, {"model__alpha": [1e-4, 1e-2]}, cv=2)
+    search.set_callbacks(callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert search.best_estimator_[-1].n_iter_ == 3
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_scoring_monitor_logs_every_epoch(solver):
+    X, y = make_classification(n_samples=60, random_state=0)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = BackpropClassifier(
+        hidden_layer_sizes=(4,), solver=solver, max_iter=4, random_state=0
+    ).set_callbacks(monitor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    log = monitor.get_logs()
+    assert log.estimator_name == "BackpropClassifier"
+    steps = [row for row in log.data if row["task_name"] != "fit"]
+    assert len(steps) == clf.n_iter_
+    assert all(0 <= row["accuracy"] <= 1 for row in log.data)
+    (root,) = [row for row in log.data if row["task_name"] == "fit"]
+    assert root["accuracy"] == clf.score(X, y)
+
+
+def test_callback_stops_a_classifier(data):
+    X, y = make_classification(n_samples=60, random_state=0)
+    clf = BackpropClassifier(
+        hidden_layer_sizes=(4,), max_iter=50, random_state=0
+    ).set_callbacks(Recorder(stop_after=2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # stopping is no failure
+        clf.fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.loss_curve_) == 2

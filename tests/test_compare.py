@@ -371,6 +371,22 @@ def _bad_inputs(tmp):
     text_target = _write_csv(
         tmp / "labels.csv", ["a", "y"], [[i, "x" if i % 2 else "y"] for i in range(20)]
     )
+    latin1 = tmp / "latin1.csv"
+    latin1.write_bytes("a,b,y\n1,2,café\n3,4,thé\n".encode("latin-1"))
+    utf16 = tmp / "utf16.csv"
+    utf16.write_text("a,b,y\n1,2,3\n4,5,6\n", encoding="utf-16")
+    constant = _write_csv(
+        tmp / "constant.csv", ["a", "b", "y"], [[i, i * i, 7.5] for i in range(30)]
+    )
+    constant_int = _write_csv(
+        tmp / "constant_int.csv", ["a", "b", "y"], [[i, -i, 3] for i in range(30)]
+    )
+    regression = _write_csv(
+        tmp / "reg.csv", ["a", "b", "y"], [[i, i % 7, i * 0.5] for i in range(40)]
+    )
+    many_classes = _write_csv(
+        tmp / "many.csv", ["a", "b", "y"], [[i, -i, f"c{i % 20}"] for i in range(40)]
+    )
     return [
         ("missing file", ["--csv", str(tmp / "nope.csv"), "--target", "y"]),
         ("directory", ["--csv", str(tmp), "--target", "y"]),
@@ -405,6 +421,34 @@ def _bad_inputs(tmp):
         ("zero jobs", ["--n-jobs", "0"]),
         ("unknown option", ["--frobnicate"]),
         ("plot folder", ["--plot", str(tmp / "no" / "such" / "dir.png")]),
+        ("latin-1 file", ["--csv", str(latin1), "--target", "y"]),
+        ("utf-16 file", ["--csv", str(utf16), "--target", "y"]),
+        ("cv above rows", ["--csv", iris, "--target", "species", "--cv", "500"]),
+        ("two rows per R2 fold", ["--csv", regression, "--target", "y", "--cv", "16"]),
+        ("text lr", ["--lr", "abc"]),
+        ("negative lr", ["--lr", "-1"]),
+        ("empty lr item", ["--lr", "1e-3,,1e-2"]),
+        ("infinite lr", ["--lr", "inf"]),
+        ("empty hidden item", ["--hidden", "16,"]),
+        ("negative hidden", ["--hidden", "16x-2"]),
+        ("constant target", ["--csv", constant, "--target", "y"]),
+        (
+            "constant regression target",
+            ["--csv", constant_int, "--target", "y", "--task", "regression"],
+        ),
+        ("classes above test rows", ["--csv", many_classes, "--target", "y"]),
+        (
+            "cv above class rows",
+            ["--csv", many_classes, "--target", "y", "--test-size", "0.5"],
+        ),
+        ("long delimiter", ["--csv", regression, "--target", "y", "--delimiter", ";;"]),
+        ("empty delimiter", ["--csv", regression, "--target", "y", "--delimiter", ""]),
+        ("wrong delimiter", ["--csv", regression, "--target", "y", "--delimiter", ";"]),
+        ("huge seed", ["--seed", str(2**40)]),
+        ("negative seed", ["--seed", "-1"]),
+        ("zero max-iter", ["--max-iter", "0"]),
+        ("plot into a directory", ["--plot", str(tmp)]),
+        ("plot format", ["--plot", str(tmp / "loss.xyz")]),
     ]
 
 
@@ -444,6 +488,28 @@ BAD_CASES = [
     "zero jobs",
     "unknown option",
     "plot folder",
+    "latin-1 file",
+    "utf-16 file",
+    "cv above rows",
+    "two rows per R2 fold",
+    "text lr",
+    "negative lr",
+    "empty lr item",
+    "infinite lr",
+    "empty hidden item",
+    "negative hidden",
+    "constant target",
+    "constant regression target",
+    "classes above test rows",
+    "cv above class rows",
+    "long delimiter",
+    "empty delimiter",
+    "wrong delimiter",
+    "huge seed",
+    "negative seed",
+    "zero max-iter",
+    "plot into a directory",
+    "plot format",
 ]
 
 # what the error line must mention, per case
@@ -478,6 +544,28 @@ EXPECTED = {
     "zero jobs": "--n-jobs",
     "unknown option": "--frobnicate",
     "plot folder": "no such folder",
+    "latin-1 file": "UTF-8",
+    "utf-16 file": "UTF-8",
+    "cv above rows": "too few for a 500-fold",
+    "two rows per R2 fold": "too few for a 16-fold",
+    "text lr": "--lr",
+    "negative lr": "--lr",
+    "empty lr item": "--lr",
+    "infinite lr": "--lr",
+    "empty hidden item": "--hidden",
+    "negative hidden": "--hidden",
+    "constant target": "the target is constant (every value is 7.5)",
+    "constant regression target": "the target is constant",
+    "classes above test rows": "20 classes",
+    "cv above class rows": "at least 2 training rows, the largest has 1",
+    "long delimiter": "--delimiter",
+    "empty delimiter": "--delimiter",
+    "wrong delimiter": "right --delimiter",
+    "huge seed": "--seed",
+    "negative seed": "--seed",
+    "zero max-iter": "--max-iter",
+    "plot into a directory": "is a directory",
+    "plot format": "unsupported image format 'xyz'",
 }
 
 
@@ -520,6 +608,46 @@ def test_bad_input_in_a_subprocess(args):
     assert "Traceback" not in proc.stderr
 
 
+def test_bad_plot_path_fails_before_any_training(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    status = _exit_status(["--dataset", "iris", *FAST, "--plot", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert not _progress_lines(captured.err)  # no grid candidate was run
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_tab_delimiter(tmp_path, capsys):
+    path = tmp_path / "tabs.tsv"
+    rows = [f"{i}\t{i % 5}\t{i * 0.5 + i % 5}" for i in range(40)]
+    path.write_text("a\tb\ty\n" + "\n".join(rows) + "\n")
+    argv = ["--csv", str(path), "--target", "y", *FAST, "--json", "-q"]
+    assert main([*argv, "--delimiter", "\\t"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_features"] == 2 and result["task"] == "regression"
+    assert main([*argv, "--delimiter", "\t"]) == 0  # a real tab character
+    assert json.loads(capsys.readouterr().out)["n_samples"] == 40
+
+
+def test_training_that_diverges_is_one_error_line(tmp_path, capsys):
+    # a target of 1e308 overflows the squared error at once
+    path = _write_csv(
+        tmp_path / "huge.csv",
+        ["a", "b", "y"],
+        [[i, i % 3, 1e308 if i == 0 else i * 0.5] for i in range(30)],
+    )
+    status = _exit_status(["--csv", path, "--target", "y", *FAST])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if status == 0:  # the estimators kept finite weights
+        _parse_table(captured.out)
+        return
+    assert status == 2
+    errors = [line for line in captured.err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and captured.err.endswith(errors[0] + "\n")
+    assert errors[0].startswith("skbackprop: error: BackpropRegressor: ")
+
+
 def test_read_csv_raises_compare_error(tmp_path):
     with pytest.raises(CompareError, match="no such file"):
         read_csv(str(tmp_path / "missing.csv"), "y")
@@ -537,6 +665,15 @@ def test_plot_writes_a_png(tmp_path, capsys):
     _parse_table(capsys.readouterr().out)  # the table is printed as well
 
 
+def test_plot_path_without_extension_is_a_png_at_that_path(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "loss"
+    assert main(["compare", "--dataset", "iris", *FAST, "-q", "--plot", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "loss.png").exists()
+    capsys.readouterr()
+
+
 def test_plot_without_matplotlib_is_a_clear_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     status = main(["--dataset", "iris", *FAST, "--plot", str(tmp_path / "x.png")])
@@ -546,3 +683,31 @@ def test_plot_without_matplotlib_is_a_clear_error(tmp_path, capsys, monkeypatch)
     assert "skbackprop[plot]" in captured.err
     assert len(captured.err.splitlines()) == 1
     assert not (tmp_path / "x.png").exists()
+
+
+# ------------------------------------------------------------ documentation
+
+
+def _compare_options():
+    from skbackprop._compare import build_parser
+
+    parser = build_parser()
+    compare = parser._subparsers._group_actions[0].choices["compare"]
+    return {
+        option
+        for action in compare._actions
+        if action.help != "==SUPPRESS=="
+        for option in action.option_strings
+        if option.startswith("--")
+    }
+
+
+def test_readme_documents_the_compare_options():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The `compare` command", 1)[1].split("\n## ", 1)[0]
+    mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", section))
+    options = _compare_options()
+    assert mentioned <= options, sorted(mentioned - options)  # no stale flag
+    assert options - {"--help"} <= mentioned, sorted(options - mentioned)
+    for name in DATASETS:
+        assert name in section

@@ -256,3 +256,49 @@ def test_pipeline_without_routing_takes_step_prefixed_sample_weight():
     pipe = make_scaled_pipeline(clone(model)).fit(X, y, model__sample_weight=sw)
     X_scaled = pipe["scale"].transform(X)
     _assert_same_weights(pipe["model"], clone(model).fit(X_scaled[keep], y[keep]))
+
+
+# ---------------------------------------------------------- API reference
+
+
+def _documented_names(api_rst):
+    """``module.name`` of every autosummary entry of ``docs/api.rst``."""
+    documented, module, in_summary = set(), None, False
+    for line in api_rst.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith(".. currentmodule::"):
+            module = stripped.split("::")[1].strip()
+        elif stripped.startswith(".. autosummary::"):
+            in_summary = True
+        elif in_summary and line and not line[0].isspace():
+            in_summary = False
+        elif in_summary and stripped and not stripped.startswith(":"):
+            documented.add(f"{module}.{stripped}")
+    return documented
+
+
+def test_api_reference_lists_every_public_name():
+    """docs/api.rst documents every name of the public modules' ``__all__``."""
+    import importlib
+    from pathlib import Path
+
+    api_rst = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
+    documented = _documented_names(api_rst)
+    missing = []
+    for module_name in (
+        "skbackprop",
+        "skbackprop.pipeline",
+        "skbackprop.plotting",
+        "skbackprop.optimizers",
+    ):
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            if name == "__version__":
+                continue
+            obj = getattr(module, name)
+            # a re-exported name may be documented where it is defined
+            # (skbackprop.make_scaled_pipeline as skbackprop.pipeline's)
+            homes = {f"{module_name}.{name}", f"{obj.__module__}.{name}"}
+            if not homes & documented:
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"not in docs/api.rst: {missing}"

@@ -229,3 +229,36 @@ def test_from_estimator_unfitted(est):
 def test_from_estimator_not_an_estimator():
     with pytest.raises(ValueError, match="not an estimator"):
         LossCurveDisplay.from_estimator("passthrough")
+
+
+def test_top_level_exports():
+    import skbackprop
+    import skbackprop.pipeline
+
+    assert skbackprop.LossCurveDisplay is LossCurveDisplay
+    assert skbackprop.make_scaled_pipeline is skbackprop.pipeline.make_scaled_pipeline
+    assert {"LossCurveDisplay", "make_scaled_pipeline"} <= set(skbackprop.__all__)
+
+
+def test_from_estimator_then_plot_on_other_axes(regression_data, plt):
+    reg = _fit(
+        BackpropRegressor(
+            hidden_layer_sizes=(8,),
+            max_iter=20,
+            early_stopping=True,
+            n_iter_no_change=100,
+            random_state=0,
+        ),
+        regression_data,
+    )
+    display = LossCurveDisplay.from_estimator(reg, log_scale=True)
+    first_ax = display.ax_
+    assert first_ax.get_yscale() == "log"
+    fig, ax = plt.subplots()
+    assert display.plot(ax=ax) is display  # redraw the stored curves elsewhere
+    assert display.ax_ is ax and display.figure_ is fig
+    assert ax.get_yscale() == "linear"
+    assert len(ax.get_lines()) == 2  # training and validation
+    np.testing.assert_allclose(
+        ax.get_lines()[1].get_ydata(), reg.validation_loss_curve_
+    )
