@@ -99,6 +99,7 @@ class Network:
         self._loss_grad = LOSS_GRADIENTS[self.loss]
         self._capacity = 0
         self._plans = {}
+        self._backward = {}
         if R == 1:
             self._mm = np.dot  # beats np.matmul on small arrays
         else:
@@ -202,6 +203,7 @@ class Network:
         self._ones = np.ones(n_rows, dtype=dtype)
         self._capacity = n_rows
         self._plans = {}
+        self._backward = {}
 
     def release(self):
         """Drop the batch buffers (they are rebuilt on demand)."""
@@ -209,6 +211,7 @@ class Network:
             self.__dict__.pop(name, None)
         self._capacity = 0
         self._plans = {}
+        self._backward = {}
 
     def _plan(self, n):
         """Per-layer views for a batch of ``n`` rows, built once and cached.
@@ -253,6 +256,26 @@ class Network:
             )
             self._plans[n] = plan
             self._plans[-n] = self._ones[:n]
+            # backward schedule, output layer first: (dW, db, a_below^T, W^T,
+            # delta_below, a_below, work_below) per layer above the first,
+            # then the first layer's (dW, db), then 1 / n
+            self._backward[n] = (
+                tuple(
+                    (
+                        plan[i][3],
+                        plan[i][4],
+                        plan[i - 1][8],
+                        plan[i][9],
+                        plan[i - 1][5],
+                        plan[i - 1][2],
+                        plan[i - 1][6],
+                    )
+                    for i in range(self.n_layers - 1, 0, -1)
+                ),
+                plan[0][3],
+                plan[0][4],
+                np.array(1.0 / n, dtype=self.dtype),  # faster than a Python float
+            )
         return plan
 
     # ------------------------------------------------------------------
@@ -438,8 +461,9 @@ class Network:
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
             self._out_deriv(p, delta, plan[-1][6])
+        layers, dW, db, inv_n = self._backward[n]
         if sample_weight is None:
-            delta *= 1.0 / n
+            np.multiply(delta, inv_n, out=delta)
         else:
             delta *= (sample_weight / weight_sum)[:, None]
 
@@ -448,17 +472,13 @@ class Network:
         mm = self._mm
         # Intercept gradients are ones @ delta (a BLAS gemv), faster than an
         # axis reduction.
-        for i in range(self.n_layers - 1, 0, -1):
-            dW, db = plan[i][3:5]
-            below = plan[i - 1]
-            mm(below[8], delta, out=dW)
-            if db is not None:
-                mm(ones, delta, out=db)
-            prev = below[5]
-            mm(delta, plan[i][9], out=prev)
-            deriv(below[2], prev, below[6])
+        for dW_i, db_i, aT, WT, prev, a, work in layers:
+            mm(aT, delta, out=dW_i)
+            if db_i is not None:
+                mm(ones, delta, out=db_i)
+            mm(delta, WT, out=prev)
+            deriv(a, prev, work)
             delta = prev
-        dW, db = plan[0][3:5]
         if not isinstance(X, np.ndarray):
             if self.n_restarts == 1:
                 dW[...] = X.T @ delta

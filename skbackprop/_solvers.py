@@ -8,7 +8,14 @@ loop; L-BFGS hands the same vector to :func:`scipy.optimize.minimize`.
 """
 
 import numpy as np
+import scipy.linalg.blas
 import scipy.optimize
+
+#: BLAS ``y <- a x + y`` by dtype (module level: the optimizers stay picklable)
+_AXPY = {
+    np.dtype(np.float64): scipy.linalg.blas.daxpy,
+    np.dtype(np.float32): scipy.linalg.blas.saxpy,
+}
 
 
 class SGD:
@@ -50,6 +57,8 @@ class SGD:
         self.power_t = float(power_t)
         self.velocity = np.zeros_like(params)
         self._work = np.empty_like(params)
+        # plain steps with one rate go through BLAS axpy (one call, in place)
+        self._use_axpy = params.flags.c_contiguous and params.dtype in _AXPY
 
     def update(self, params, grad):
         """Move ``params`` in place by one step against ``grad``.
@@ -61,8 +70,16 @@ class SGD:
         grad : ndarray of shape (n_params,)
             Gradient of the objective at ``params``.
         """
+        lr = self.learning_rate
+        if self.momentum == 0.0 and self._use_axpy and type(lr) is float:
+            # theta <- theta - eta g
+            if (
+                _AXPY[params.dtype](grad, params, a=-lr) is not params
+            ):  # pragma: no cover
+                raise RuntimeError("BLAS axpy did not update the parameters in place")
+            return
         work = self._work
-        np.multiply(grad, self.learning_rate, out=work)  # eta g
+        np.multiply(grad, lr, out=work)  # eta g
         if self.momentum == 0.0:
             params -= work
             return

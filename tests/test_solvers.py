@@ -1,5 +1,7 @@
 """Tests of skbackprop._solvers against hand-written update rules."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -328,3 +330,19 @@ def test_reset_state_zeroes_only_masked_entries(make):
         assert np.all(state[mask] == 0.0)
         np.testing.assert_array_equal(state[~mask], before[n][~mask])
         assert np.all(before[n][mask] != 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_sgd_step_updates_a_view_in_place(dtype):
+    # the momentum-free step runs through BLAS axpy: it must write into the
+    # caller's buffer (here a prefix view of a larger one) and survive pickling
+    rng = np.random.RandomState(0)
+    theta = rng.uniform(-1, 1, 12).astype(dtype)
+    params, grad = theta[:9], rng.uniform(-1, 1, 9).astype(dtype)
+    expected = params - dtype(0.25) * grad
+    opt = pickle.loads(pickle.dumps(SGD(params, 0.25, momentum=0.0)))
+    before_tail = theta[9:].copy()
+    opt.update(params, grad)
+    np.testing.assert_allclose(theta[:9], expected, rtol=4 * np.finfo(dtype).eps)
+    np.testing.assert_array_equal(theta[9:], before_tail)
+    assert theta.dtype == dtype
