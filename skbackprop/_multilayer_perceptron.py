@@ -1017,7 +1017,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     diverged = True
                     break
                 snapshot, previous = previous, snapshot
-                copyto(snapshot, params)
+                snapshot[...] = params  # cheaper than np.copyto on tiny nets
                 n_iter += 1
                 t += n_samples
                 loss_curve.append(loss)

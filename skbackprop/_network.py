@@ -258,7 +258,8 @@ class Network:
             self._plans[-n] = self._ones[:n]
             # backward schedule, output layer first: (dW, db, a_below^T, W^T,
             # delta_below, a_below, work_below) per layer above the first,
-            # then the first layer's (dW, db), then 1 / n
+            # then the first layer's (dW, db), then 1 / n and the flat output
+            # delta
             self._backward[n] = (
                 tuple(
                     (
@@ -275,6 +276,7 @@ class Network:
                 plan[0][3],
                 plan[0][4],
                 np.array(1.0 / n, dtype=self.dtype),  # faster than a Python float
+                plan[-1][5].reshape(-1) if R == 1 else None,  # flat view
             )
         return plan
 
@@ -447,7 +449,8 @@ class Network:
             if self.loss == "squared_error":
                 # the residual is the delta: no second pass over p - y
                 if self.n_restarts == 1 and sample_weight is None:
-                    value = 0.5 * float(np.vdot(delta, delta)) / n
+                    flat = self._backward[n][4]
+                    value = 0.5 * float(flat.dot(flat)) / n
                 elif sample_weight is None:
                     value = (0.5 / n) * np.einsum("rij,rij->r", delta, delta)
                 else:
@@ -461,7 +464,7 @@ class Network:
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
             self._out_deriv(p, delta, plan[-1][6])
-        layers, dW, db, inv_n = self._backward[n]
+        layers, dW, db, inv_n, _ = self._backward[n]
         if sample_weight is None:
             np.multiply(delta, inv_n, out=delta)
         else:

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.linalg.blas
 import scipy.optimize
 
-#: BLAS ``y <- a x + y`` by dtype (module level: the optimizers stay picklable)
+#: BLAS ``y <- a x + y`` by dtype
 _AXPY = {
     np.dtype(np.float64): scipy.linalg.blas.daxpy,
     np.dtype(np.float32): scipy.linalg.blas.saxpy,
@@ -58,7 +58,18 @@ class SGD:
         self.velocity = np.zeros_like(params)
         self._work = np.empty_like(params)
         # plain steps with one rate go through BLAS axpy (one call, in place)
-        self._use_axpy = params.flags.c_contiguous and params.dtype in _AXPY
+        self._axpy = None
+        if params.flags.c_contiguous:
+            self._axpy = _AXPY.get(params.dtype)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_axpy"] = state["_axpy"] is not None  # BLAS functions do not pickle
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._axpy = _AXPY.get(self.velocity.dtype) if self._axpy else None
 
     def update(self, params, grad):
         """Move ``params`` in place by one step against ``grad``.
@@ -71,11 +82,10 @@ class SGD:
             Gradient of the objective at ``params``.
         """
         lr = self.learning_rate
-        if self.momentum == 0.0 and self._use_axpy and type(lr) is float:
+        axpy = self._axpy
+        if self.momentum == 0.0 and axpy is not None and type(lr) is float:
             # theta <- theta - eta g
-            if (
-                _AXPY[params.dtype](grad, params, a=-lr) is not params
-            ):  # pragma: no cover
+            if axpy(grad, params, a=-lr) is not params:  # pragma: no cover
                 raise RuntimeError("BLAS axpy did not update the parameters in place")
             return
         work = self._work
