@@ -984,7 +984,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         verbose = self.verbose
         diverged = False
         loss_grad, update = net.loss_grad, optimizer.update
-        copyto = np.copyto
+        copyto, isfinite, record = np.copyto, math.isfinite, loss_curve.append
 
         # Epoch bookkeeping lives in locals (written back in ``finally``): for
         # tiny networks the per-epoch Python overhead is a large share of the
@@ -1013,14 +1013,14 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     loss = accumulated / n_samples
                 # Non-finite weights always make the next loss non-finite; the
                 # weights left by the last epoch are checked after the loop.
-                if not math.isfinite(loss):
+                if not isfinite(loss):
                     diverged = True
                     break
                 snapshot, previous = previous, snapshot
                 snapshot[...] = params  # cheaper than np.copyto on tiny nets
                 n_iter += 1
                 t += n_samples
-                loss_curve.append(loss)
+                record(loss)
                 if verbose:
                     print(f"Iteration {n_iter}, loss = {loss:.8f}")
                 if early_stopping:
