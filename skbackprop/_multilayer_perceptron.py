@@ -104,6 +104,14 @@ def _validate_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(
             "sample_weight must not be all zero: at least one weight must be positive."
         )
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight is too large: its sum overflows. Rescale the weights "
+            "(the loss only depends on their ratios; the L2 penalty is divided "
+            "by their sum)."
+        )
     return _cast(sample_weight, dtype, "sample_weight")
 
 
