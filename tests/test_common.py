@@ -5,7 +5,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skbackprop import BackpropClassifier, BackpropRegressor
 
 # Small networks and budgets keep the check suite fast; every solver, several
-# activations and the bias-free network are covered, with no expected failures.
+# activations, the bias-free network and restarts are covered, with no expected
+# failures.
 # early_stopping is tested in test_multilayer_perceptron.py: a held-out split of
 # repeated rows cannot match the split of weighted rows, so sklearn's
 # sample-weight equivalence check does not apply to it.
@@ -20,6 +21,9 @@ ESTIMATORS = [
     BackpropClassifier(solver="lbfgs", activation="tanh", **_SMALL),
     BackpropClassifier(fit_intercept=False, activation="identity", **_SMALL),
     BackpropClassifier(loss="squared_error", **_SMALL),
+    # stacked (sgd/adam) and sequential (lbfgs) restarts
+    BackpropRegressor(n_init=3, **_SMALL),
+    BackpropClassifier(solver="lbfgs", n_init=2, **_SMALL),
 ]
 
 
