@@ -1328,8 +1328,9 @@ _INIT_PARAMETERS = """
         minima. With ``'sgd'``/``'adam'`` the restarts are stacked and trained
         together, one batched matrix product per layer for all of them, on
         the same minibatches; each stops on its own criterion. ``'lbfgs'``
-        runs them one after the other. Ignored when continuing a fit
-        (``warm_start``/``partial_fit``).
+        runs them one after the other. Ignored by ``partial_fit`` (which
+        trains a single network from its first call) and when ``warm_start``
+        continues a fit.
 """
 
 _COMMON_ATTRIBUTES = """
