@@ -470,6 +470,12 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not is_classifier(self):
+            if y.dtype.kind in "mM":
+                raise ValueError(
+                    f"Regression target y has dtype {y.dtype} (dates or durations); "
+                    "convert it to numbers first, e.g. y.astype('int64') or a "
+                    "number of days."
+                )
             # an object target such as [1.0, None] becomes NaN only after
             # sklearn's finiteness check
             assert_all_finite(y, input_name="y")

@@ -823,3 +823,10 @@ def test_predict_after_a_failed_refit_with_more_features(Est):
     for method in _prediction_methods(Est):
         with pytest.raises(ValueError, match="features|not fitted"):
             getattr(est, method)(X6)
+
+
+@pytest.mark.parametrize("unit", ["datetime64[D]", "timedelta64[s]"])
+def test_date_or_duration_regression_target(unit):
+    X, y = _data(BackpropRegressor)
+    with pytest.raises(ValueError, match="dates or durations"):
+        BackpropRegressor(**FAST).fit(X, np.arange(len(y)).astype(unit))
