@@ -632,7 +632,10 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         params, param_grad, theta = net.params, net.param_grad, net.theta
         owner_all = net.restart_owner()
         owner = owner_all[: net.n_params]
-        lr = np.array(np.broadcast_to(self._learning_rates(net), params.shape))
+        lr = self._learning_rates(net)
+        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
+        if adaptive:  # each restart divides its own rate
+            lr = np.array(np.broadcast_to(lr, params.shape))
         optimizer = self._make_optimizer(params, lr)
         early_stopping = self.early_stopping
         if early_stopping:
@@ -648,7 +651,6 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         alpha, tol = float(self.alpha), self.tol
         n_iter_no_change = self.n_iter_no_change
         loss_grad, update, copyto = net.loss_grad, optimizer.update, np.copyto
-        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
         invscaling = self.solver == "sgd" and self.learning_rate == "invscaling"
         active = np.ones(R, dtype=bool)
         diverged = np.zeros(R, dtype=bool)
