@@ -341,7 +341,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         lr = self.learning_rate_init
         if np.ndim(lr) == 0:
             return float(lr)
-        lr = np.asarray(lr, dtype=float)  # checked by _check_learning_rate_init
+        lr = np.asarray(lr, dtype=float)  # values checked by _check_learning_rate_init
         n_weight_layers = net.n_layers
         if lr.ndim != 1 or lr.shape[0] != n_weight_layers:
             raise ValueError(
@@ -349,8 +349,6 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 f"{n_weight_layers} weight layers (hidden_layer_sizes + output); "
                 "give one rate per layer or a single float."
             )
-        if not np.all(np.isfinite(lr)) or np.any(lr <= 0):
-            raise ValueError(f"learning_rate_init must be positive, got {lr.tolist()}.")
         rates = np.empty(net.n_total, dtype=net.dtype)
         coefs, intercepts = net._views(rates)
         for i, (c, b) in enumerate(zip(coefs, intercepts)):

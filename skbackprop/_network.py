@@ -442,6 +442,7 @@ class Network:
                 self.grad.fill(0)
                 return 0.0 if self.n_restarts == 1 else np.zeros(self.n_restarts)
 
+        layers, dW, db, inv_n, flat = self._backward[n]
         # Output delta dL/dz: fused p - y for canonical pairs, otherwise the
         # general rule dL/dp * f'(z) with f' taken from the activations.
         if self._fused:
@@ -449,7 +450,6 @@ class Network:
             if self.loss == "squared_error":
                 # the residual is the delta: no second pass over p - y
                 if self.n_restarts == 1 and sample_weight is None:
-                    flat = self._backward[n][4]
                     value = 0.5 * float(flat.dot(flat)) / n
                 elif sample_weight is None:
                     value = (0.5 / n) * np.einsum("rij,rij->r", delta, delta)
@@ -464,7 +464,6 @@ class Network:
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
             self._out_deriv(p, delta, plan[-1][6])
-        layers, dW, db, inv_n, _ = self._backward[n]
         if sample_weight is None:
             np.multiply(delta, inv_n, out=delta)
         else:
