@@ -4,8 +4,6 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._network import Network
-
 
 def check_gradients(estimator, X, y, sample_weight=None, eps=1e-6):
     """Compare back-propagation with central finite differences.
@@ -70,21 +68,12 @@ def check_gradients(estimator, X, y, sample_weight=None, eps=1e-6):
         )
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
-    estimator._sync_params()
-    source = estimator._net
-    net = Network(
-        source.layer_units,
-        source.activation,
-        source.out_activation,
-        source.loss,
-        fit_intercept=source.fit_intercept,
-        dtype=np.float64,
-        theta=source.theta.astype(np.float64),
-    )
+    net = estimator._network(dtype=np.float64)
+    ws = net.workspace(X.shape[0])
     alpha = float(estimator.alpha)
     with np.errstate(all="ignore"):
-        net.loss_grad(X, y, sample_weight, alpha)
-        analytic = net.param_grad.copy()
+        ws.loss_grad(X, y, sample_weight, alpha)
+        analytic = ws.param_grad.copy()
         numeric = np.empty_like(analytic)
         params = net.params
         for j in range(params.shape[0]):
@@ -96,15 +85,10 @@ def check_gradients(estimator, X, y, sample_weight=None, eps=1e-6):
             params[j] = saved
             numeric[j] = (plus - minus) / (2 * eps)
 
-    layer = np.empty(net.n_total, dtype=np.intp)
-    coefs, intercepts = net._views(layer)
-    for i, (c, b) in enumerate(zip(coefs, intercepts)):
-        c[...] = i
-        b[...] = i
-    layer = layer[: net.n_params]
+    layer = net.layout.layer_index()
     tiny = np.finfo(np.float64).tiny
-    errors = np.empty(net.n_layers)
-    for i in range(net.n_layers):
+    errors = np.empty(net.layout.n_layers)
+    for i in range(net.layout.n_layers):
         g, g_num = analytic[layer == i], numeric[layer == i]
         scale = max(np.linalg.norm(g_num) + np.linalg.norm(g), tiny)
         errors[i] = np.linalg.norm(g_num - g) / scale

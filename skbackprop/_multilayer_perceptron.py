@@ -1,11 +1,18 @@
-"""BackpropRegressor and BackpropClassifier: the scikit-learn estimators."""
+"""BackpropRegressor and BackpropClassifier: the scikit-learn estimators.
+
+This module is the scikit-learn surface: it validates the input, encodes
+targets, builds the engine's pieces (network, optimizer, schedule, stopping
+rules, hooks), calls the training loop (:mod:`skbackprop._training`) and
+writes the fitted attributes. The fitted model is its public arrays
+``coefs_`` and ``intercepts_`` plus numbers, strings and lists.
+"""
 
 import math
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.sparse import issparse as sp_issparse
+from scipy.sparse import issparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -25,12 +32,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import (
-    check_array,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
@@ -40,11 +42,42 @@ except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
         """Placeholder used when scikit-learn has no callback API."""
 
 
+from . import _docs
 from ._activations import HIDDEN_ACTIVATIONS
+from ._callbacks import EpochCallbacks
+from ._checks import (
+    cast,
+    check_learning_rate_init,
+    hidden_sizes,
+    layer_rates,
+    validate_sample_weight,
+)
+from ._layout import Layout
 from ._network import Network
-from ._solvers import SGD, Adam, minimize_lbfgs
+from ._schedules import StoppingRule, make_schedule
+from ._solvers import SGD, Adam
+from ._training import (
+    Minibatches,
+    Progress,
+    StochasticConfig,
+    StochasticTrainer,
+    TrainingDiverged,
+    Validation,
+    train_lbfgs,
+    train_lbfgs_restarts,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+#: private fitted state besides the attributes ending in "_"
+_PRIVATE_FITTED = (
+    "_layer_units",
+    "_fitted_activation",
+    "_fitted_intercept",
+    "_dtype_name",
+    "_no_improvement_count",
+    "_optimizer_state",
+)
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -63,161 +96,33 @@ def _divergence_message(est):
     )
 
 
-def _cast(array, dtype, name):
-    """``array`` as ``dtype``; a ValueError if values overflow the new dtype."""
-    if array.dtype == dtype:
-        return array
-    with np.errstate(all="ignore"):
-        cast = array.astype(dtype)
-    data = cast.data if sp_issparse(cast) else cast
-    if not np.isfinite(data).all():
-        raise ValueError(
-            f"{name} has values too large for {np.dtype(dtype).name} (the dtype of "
-            f"the model, set by the training data X); scale {name} down or use "
-            "float64 data."
-        )
-    return cast
-
-
-def _validate_sample_weight(sample_weight, n_samples, dtype):
-    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
-        # a number weighs every sample alike, as in scikit-learn
-        sample_weight = np.full(n_samples, float(sample_weight))
-    sample_weight = check_array(
-        sample_weight,
-        ensure_2d=False,
-        dtype=np.float64,
-        input_name="sample_weight",
-    )
-    if sample_weight.ndim != 1:
-        raise ValueError(
-            f"sample_weight must be 1D, got an array of shape {sample_weight.shape}."
-        )
-    if sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} entries but X has "
-            f"{n_samples} samples."
-        )
-    if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    if not np.any(sample_weight > 0):
-        raise ValueError(
-            "sample_weight must not be all zero: at least one weight must be positive."
-        )
-    with np.errstate(over="ignore"):
-        total = sample_weight.sum()
-    if not np.isfinite(total):
-        raise ValueError(
-            "sample_weight is too large: its sum overflows. Rescale the weights "
-            "(the loss only depends on their ratios; the L2 penalty is divided "
-            "by their sum)."
-        )
-    return _cast(sample_weight, dtype, "sample_weight")
-
-
-class _Minibatches:
-    """Iterate over one epoch of minibatches; shuffled rows are gathered into
-    buffers allocated once. Full-batch descent is never shuffled (the order of
-    the rows cannot change the gradient)."""
-
-    def __init__(self, X, y, sample_weight, batch_size, shuffle, rng):
-        self.X, self.y, self.sample_weight = X, y, sample_weight
-        self.n_samples = n = X.shape[0]
-        self.batch_size = batch_size
-        self.full_batch = batch_size == n
-        self.shuffle = shuffle and not self.full_batch
-        self.rng = rng
-        self.starts = list(range(0, n, batch_size))
-        self.dense = not sp_issparse(X)
-        if self.shuffle:
-            self.idx = np.arange(n)
-            if self.dense:
-                self.x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-            self.y_buf = np.empty((batch_size, y.shape[1]), dtype=y.dtype)
-            if sample_weight is not None:
-                self.sw_buf = np.empty(batch_size, dtype=sample_weight.dtype)
-
-    def __iter__(self):
-        X, y, sw, n = self.X, self.y, self.sample_weight, self.n_samples
-        if self.full_batch:
-            yield X, y, sw, n
-            return
-        bs = self.batch_size
-        if not self.shuffle:
-            for start in self.starts:
-                stop = min(start + bs, n)
-                swb = None if sw is None else sw[start:stop]
-                yield X[start:stop], y[start:stop], swb, stop - start
-            return
-        idx = self.idx
-        self.rng.shuffle(idx)
-        for start in self.starts:
-            stop = min(start + bs, n)
-            m = stop - start
-            batch = idx[start:stop]
-            if self.dense:
-                Xb = np.take(X, batch, axis=0, out=self.x_buf[:m])
-            else:
-                Xb = X[batch]
-            yb = np.take(y, batch, axis=0, out=self.y_buf[:m])
-            swb = None if sw is None else np.take(sw, batch, out=self.sw_buf[:m])
-            yield Xb, yb, swb, m
-
-
-class _EpochCallbacks:
-    """Calls scikit-learn's callback hooks around epochs (one subtask each).
-
-    The fit is the root task; every epoch (every L-BFGS iteration) is a
-    subtask. ``end()`` returns True when a callback asks to stop training.
-    Built only when the estimator has callbacks, so plain fits pay nothing.
-    """
-
-    def __init__(self, estimator, root, X, y, metadata):
-        self.estimator, self.root = estimator, root
-        self.X, self.y, self.metadata = X, y, metadata
-        self._current = None
-
-    def fitted_attributes(self):
-        # A copy of the current weights for the ``fitted_estimator`` handed to
-        # callbacks (built lazily, only for callbacks that ask for it).
-        est = self.estimator
-        net = est._net
-        copy = est._make_network(net.layer_units, net.dtype, net.theta.copy())
-        return {
-            "_net": copy,
-            "coefs_": copy.coefs,
-            "intercepts_": copy.intercepts,
-            "n_iter_": est.n_iter_,
-            "loss_curve_": list(est.loss_curve_),
-        }
-
-    def begin(self, task_name="epoch"):
-        self._current = self.root.subcontext(task_name=task_name)
-        self._current.call_on_fit_task_begin(
-            estimator=self.estimator,
-            X=self.X,
-            y=self.y,
-            metadata=self.metadata,
-            reconstruction_attributes=self.fitted_attributes,
-        )
-
-    def end(self):
-        ctx, self._current = self._current, None
-        return bool(
-            ctx.call_on_fit_task_end(
-                estimator=self.estimator,
-                X=self.X,
-                y=self.y,
-                metadata=self.metadata,
-                reconstruction_attributes=self.fitted_attributes,
+def _draw_layer(rng, init, factor, fan_in, fan_out, fit_intercept):
+    """Initial ``(W, b)`` of one layer (see ``_BaseBackprop._draw``)."""
+    if callable(init):
+        drawn = init(rng, fan_in, fan_out)
+        W, b = drawn if isinstance(drawn, tuple) else (drawn, 0.0)
+        W = np.asarray(W)
+        if W.shape != (fan_in, fan_out) or np.shape(b) not in ((), (fan_out,)):
+            raise ValueError(
+                f"init returned weights of shape {W.shape} (and intercepts of "
+                f"shape {np.shape(b)}); expected {(fan_in, fan_out)} and "
+                f"{(fan_out,)}."
             )
-        )
+    else:
+        bound = 1.0 if init == "uniform" else np.sqrt(factor / (fan_in + fan_out))
+        W = rng.uniform(-bound, bound, (fan_in, fan_out))
+        b = rng.uniform(-bound, bound, fan_out)
+    if not np.all(np.isfinite(W)) or not np.all(np.isfinite(b)):
+        raise ValueError("init produced non-finite initial weights.")
+    return W, (b if fit_intercept else 0.0)
 
-    def close(self):
-        """End a subtask left open (interrupted epoch) as an empty task."""
-        if self._current is not None:
-            self._current.call_on_fit_task_end(estimator=self.estimator)
-            self._current = None
+
+def _restart_rng(rng):
+    """A generator for restarts 1, 2, ... derived from ``rng``'s state
+    without drawing from it, so that restart 0 sees the same stream (weights,
+    validation split, shuffles) as a single fit."""
+    key = np.asarray(rng.get_state()[1], dtype=np.uint32)
+    return np.random.RandomState(np.random.SeedSequence(key).generate_state(8))
 
 
 class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
@@ -262,36 +167,41 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
     }
 
     # ------------------------------------------------------------------
-    # helpers
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        for s in sizes:
-            if isinstance(s, (bool, np.bool_)) or not isinstance(
-                s, (Integral, np.integer)
-            ):
-                raise ValueError(
-                    f"hidden_layer_sizes must contain positive integers, got {sizes!r}."
-                )
-            if s <= 0:
-                raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes!r}.")
-        return [int(s) for s in sizes]
-
-    def _make_network(self, layer_units, dtype, theta=None, n_restarts=1):
+    # the model
+    def _network(self, dtype=None, activation=None):
+        """The fitted model as an engine network, packed from the public
+        ``coefs_``/``intercepts_`` (a copy: edits of them are honoured, and
+        the estimator is never written by the caller's passes)."""
+        dtype = np.dtype(self._dtype_name if dtype is None else dtype)
+        layout = Layout(self._layer_units, self._fitted_intercept)
+        theta = layout.pack(self.coefs_, self.intercepts_, dtype)
         return Network(
-            layer_units,
-            self.activation,
+            layout,
+            self._fitted_activation if activation is None else activation,
             self.out_activation_,
             self._loss_name(),
-            fit_intercept=self.fit_intercept,
-            dtype=dtype,
-            theta=theta,
-            n_restarts=n_restarts,
+            dtype,
+            theta,
         )
 
-    def _init_layers(self, coefs, intercepts):
+    def _new_network(self, layer_units, dtype, n_restarts=1):
+        """A freshly initialised network (or R stacked restarts)."""
+        layout = Layout(layer_units, self.fit_intercept, n_restarts)
+        net = Network(
+            layout, self.activation, self.out_activation_, self._loss_name(), dtype
+        )
+        rng = self._random_state
+        for r in range(n_restarts):
+            if r == 1:
+                rng = _restart_rng(self._random_state)
+            coefs = [c[r] for c in net.coefs] if layout.stacked else net.coefs
+            biases = (
+                [b[r] for b in net.intercepts] if layout.stacked else net.intercepts
+            )
+            self._draw(rng, coefs, biases)
+        return net
+
+    def _draw(self, rng, coefs, intercepts):
         """Draw initial weights into ``coefs``/``intercepts`` (lists of arrays).
 
         ``'glorot_uniform'`` draws ``U[-s, s]`` with ``s = sqrt(k / (fan_in +
@@ -299,146 +209,25 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         scikit-learn's order, so a fit starts from the same weights as
         ``MLPRegressor``/``MLPClassifier`` with the same ``random_state``.
         """
-        rng = self._random_state
-        init = self.init
         factor = 2.0 if self.activation == "logistic" else 6.0
         for W, b in zip(coefs, intercepts):
-            fan_in, fan_out = W.shape
-            if callable(init):
-                drawn = init(rng, fan_in, fan_out)
-                W_init, b_init = drawn if isinstance(drawn, tuple) else (drawn, 0.0)
-                W_init = np.asarray(W_init)
-                if W_init.shape != W.shape or np.shape(b_init) not in ((), b.shape):
-                    raise ValueError(
-                        f"init returned weights of shape {W_init.shape} (and "
-                        f"intercepts of shape {np.shape(b_init)}); expected "
-                        f"{W.shape} and {b.shape}."
-                    )
-            else:
-                bound = (
-                    1.0 if init == "uniform" else np.sqrt(factor / (fan_in + fan_out))
-                )
-                W_init = rng.uniform(-bound, bound, (fan_in, fan_out))
-                b_init = rng.uniform(-bound, bound, fan_out)
-            if not np.all(np.isfinite(W_init)) or not np.all(np.isfinite(b_init)):
-                raise ValueError("init produced non-finite initial weights.")
-            W[...] = W_init
-            b[...] = b_init if self.fit_intercept else 0.0
-
-    def _init_theta(self, net):
-        """Initialise every restart of ``net`` in turn."""
-        if net.n_restarts == 1:
-            self._init_layers(net.coefs, net.intercepts)
-        else:
-            for r in range(net.n_restarts):
-                self._init_layers(
-                    [c[r] for c in net.coefs], [b[r] for b in net.intercepts]
-                )
-
-    def _learning_rates(self, net):
-        """Step size per trainable parameter: a float, or an array for
-        per-layer rates (``learning_rate_init`` given as a sequence)."""
-        lr = self.learning_rate_init
-        if np.ndim(lr) == 0:
-            return float(lr)
-        lr = np.asarray(lr, dtype=float)  # values checked by _check_learning_rate_init
-        n_weight_layers = net.n_layers
-        if lr.ndim != 1 or lr.shape[0] != n_weight_layers:
-            raise ValueError(
-                f"learning_rate_init has {lr.size} entries but the network has "
-                f"{n_weight_layers} weight layers (hidden_layer_sizes + output); "
-                "give one rate per layer or a single float."
-            )
-        rates = np.empty(net.n_total, dtype=net.dtype)
-        coefs, intercepts = net._views(rates)
-        for i, (c, b) in enumerate(zip(coefs, intercepts)):
-            c[...] = lr[i]
-            b[...] = lr[i]
-        return rates[: net.n_params]
-
-    def _check_learning_rate_init(self):
-        """A sequence of per-layer rates must hold positive finite numbers
-        (for every solver, so that a grid over solvers fails early)."""
-        lr = self.learning_rate_init
-        if np.ndim(lr) == 0:
-            return
-        try:
-            rates = np.asarray(lr, dtype=float)
-        except (TypeError, ValueError):
-            rates = None
-        if (
-            rates is None
-            or rates.ndim != 1
-            or rates.size == 0
-            or not np.all(np.isfinite(rates))
-            or np.any(rates <= 0)
-        ):
-            raise ValueError(
-                "learning_rate_init must be a positive float or a sequence of "
-                f"positive floats, one per weight layer; got {lr!r}."
+            W[...], b[...] = _draw_layer(
+                rng, self.init, factor, *W.shape, self.fit_intercept
             )
 
-    def _bind(self, net):
-        self._net = net
-        self.coefs_ = net.coefs
-        self.intercepts_ = net.intercepts
-
-    def _sync_params(self):
-        """Make the network see parameters assigned through ``coefs_``/``intercepts_``.
-
-        Writing into the arrays needs no sync (they are views of the flat
-        buffer); re-binding the attributes to new arrays does.
-        """
-        net = self._net
-        coefs, intercepts = self.coefs_, self.intercepts_
-        if (
-            coefs is net.coefs
-            and intercepts is net.intercepts
-            and all(a is b for a, b in zip(coefs, net.coefs))
-            and all(a is b for a, b in zip(intercepts, net.intercepts))
-        ):
-            return
-        if len(coefs) != net.n_layers or len(intercepts) != net.n_layers:
-            raise ValueError(
-                f"coefs_ and intercepts_ must have {net.n_layers} entries, got "
-                f"{len(coefs)} and {len(intercepts)}."
-            )
-        for name, new, old in (
-            ("coefs_", coefs, net.coefs),
-            ("intercepts_", intercepts, net.intercepts),
-        ):
-            for i, (a, b) in enumerate(zip(new, old)):
-                a = np.asarray(a)
-                if a.shape != b.shape:
-                    raise ValueError(
-                        f"{name}[{i}] has shape {a.shape}, expected {b.shape}."
-                    )
-                b[...] = a
-        self._bind(net)
-
-    def __getstate__(self):
-        if "_net" in self.__dict__:
-            self._sync_params()
-        state = super().__getstate__()
-        if "_net" in state:
-            state = dict(state)
-            state.pop("coefs_", None)
-            state.pop("intercepts_", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_net" in self.__dict__:
-            self._bind(self._net)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
     # ------------------------------------------------------------------
-    # fitting
+    # fitting: input
     def _discard_fitted_state(self):
         """Forget everything a fit sets, so that a failed fresh fit leaves an
         unfitted estimator rather than a mix of old and new attributes."""
-        private = ("_net", "_optimizer", "_optimizer_solver", "_best_theta")
         for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name in private:
+            fitted = name.endswith("_") and not name.startswith("__")
+            if fitted or name in _PRIVATE_FITTED:
                 delattr(self, name)
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
@@ -452,9 +241,10 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 self._discard_fitted_state()
             raise
 
-    def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
-        hidden = self._hidden_sizes()
-        self._check_learning_rate_init()
+    def _validate_fit_data(self, X, y, sample_weight, incremental, first_pass):
+        """Checked ``(X, y, sample_weight, X_user, y_user)``: ``y`` encoded as
+        a 2-D float array of the dtype of ``X``."""
+        check_learning_rate_init(self.learning_rate_init)
         X, y = validate_data(
             self,
             X,
@@ -478,7 +268,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             # sklearn's finiteness check
             assert_all_finite(y, input_name="y")
         if sample_weight is not None:
-            sample_weight = _validate_sample_weight(sample_weight, X.shape[0], X.dtype)
+            sample_weight = validate_sample_weight(sample_weight, X.shape[0], X.dtype)
             keep = sample_weight > 0
             if not keep.all():
                 # zero weights are exactly equivalent to removing the rows
@@ -487,64 +277,67 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         y = self._encode_y(y, incremental, first_pass)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
-        y = np.ascontiguousarray(_cast(np.asarray(y), X.dtype, "y"))
-        if not sp_issparse(X):
+        y = np.ascontiguousarray(cast(np.asarray(y), X.dtype, "y"))
+        if not issparse(X):
             X = np.ascontiguousarray(X)
+        return X, y, sample_weight, X_user, y_user
 
+    def _check_continuation(self, layer_units):
+        """A continued fit (warm start, partial_fit) must keep the network."""
+        if list(self._layer_units) != layer_units:
+            raise ValueError(
+                "Cannot continue training (warm_start or partial_fit): the "
+                f"architecture changed from {list(self._layer_units)} to "
+                f"{layer_units} (input, hidden_layer_sizes, outputs). Set "
+                "warm_start=False or refit from scratch."
+            )
+        if self._fitted_intercept != bool(self.fit_intercept):
+            raise ValueError(
+                "Cannot continue training (warm_start or partial_fit): "
+                f"fit_intercept changed from {self._fitted_intercept} to "
+                f"{self.fit_intercept}, which changes the parameters of the "
+                "network. Set warm_start=False or refit from scratch."
+            )
+        self._check_out_activation()
+        # validates the shapes of coefs_/intercepts_ (they may be edited)
+        Layout(layer_units, self._fitted_intercept).pack(
+            self.coefs_, self.intercepts_, np.dtype(self._dtype_name)
+        )
+
+    def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
+        hidden = hidden_sizes(self.hidden_layer_sizes)
+        X, y, sample_weight, X_user, y_user = self._validate_fit_data(
+            X, y, sample_weight, incremental, first_pass
+        )
         layer_units = [X.shape[1], *hidden, y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            # stacked restarts draw their own weights
-            draw = incremental or self.n_init == 1
-            self._initialize(y, layer_units, X.dtype, draw=draw)
+            self._initialize(y, layer_units, X.dtype)
         else:
-            self._sync_params()
-            if list(self._net.layer_units) != layer_units:
-                raise ValueError(
-                    "Cannot continue training (warm_start or partial_fit): the "
-                    f"architecture changed from {list(self._net.layer_units)} to "
-                    f"{layer_units} (input, hidden_layer_sizes, outputs). Set "
-                    "warm_start=False or refit from scratch."
-                )
-            if self._net.fit_intercept != bool(self.fit_intercept):
-                raise ValueError(
-                    "Cannot continue training (warm_start or partial_fit): "
-                    f"fit_intercept changed from {self._net.fit_intercept} to "
-                    f"{self.fit_intercept}, which changes the parameters of the "
-                    "network. Set warm_start=False or refit from scratch."
-                )
-            self._check_out_activation()
+            self._check_continuation(layer_units)
             self._continue_bookkeeping()
-            theta = self._net.theta
-            if theta.dtype != X.dtype:
-                X = _cast(X, theta.dtype, "X")
-                y = _cast(y, theta.dtype, "y")
-                if sample_weight is not None:
-                    sample_weight = _cast(sample_weight, theta.dtype, "sample_weight")
-            self._bind(self._make_network(layer_units, theta.dtype, theta))
-
+            dtype = np.dtype(self._dtype_name)
+            X, y = cast(X, dtype, "X"), cast(y, dtype, "y")
+            if sample_weight is not None:
+                sample_weight = cast(sample_weight, dtype, "sample_weight")
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        root = None
-        if hasattr(self, "_init_callback_context"):
-            if self.solver != "lbfgs":
-                max_subtasks = self.max_iter
-            elif first_pass and not incremental and self.n_init > 1:
-                max_subtasks = None  # restarts run one after the other
-            else:  # L-BFGS: the last iteration opens a subtask it never runs
-                max_subtasks = self.max_iter + 1
-            root = self._init_callback_context(max_subtasks=max_subtasks)
-            root.call_on_fit_task_begin(
-                estimator=self, X=X_user, y=y_user, metadata=metadata
-            )
-        self._callbacks = None
+        root = self._callback_root(first_pass, incremental, X_user, y_user, metadata)
+        hooks = None
         if root is not None and getattr(self, "_skl_callbacks", None):
-            self._callbacks = _EpochCallbacks(self, root, X_user, y_user, metadata)
-        try:
-            self._fit_solver(X, y, sample_weight, incremental, first_pass, layer_units)
-        finally:
-            if self._callbacks is not None:
-                self._callbacks.close()
-            del self._callbacks
+            hooks = EpochCallbacks(self, root, X_user, y_user, metadata)
+        data = (X, y, sample_weight)
+        with np.errstate(all="ignore"):
+            restarts = first_pass and not incremental and self.n_init > 1
+            if first_pass:
+                R = self.n_init if restarts else 1
+                net = self._new_network(layer_units, X.dtype, R)
+            else:  # continue from the public weights
+                net = self._network(activation=self.activation)
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(net, data, hooks)
+            else:
+                self._fit_stochastic(net, data, incremental, hooks)
+            self._after_fit(X, y, sample_weight)
         if root is not None:
             root.call_on_fit_task_end(
                 estimator=self,
@@ -555,300 +348,36 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         return self
 
-    def _fit_solver(self, X, y, sample_weight, incremental, first_pass, layer_units):
-        with np.errstate(all="ignore"):
-            restarts = first_pass and not incremental and self.n_init > 1
-            if restarts and self.solver == "lbfgs":
-                self._fit_lbfgs_restarts(X, y, sample_weight, layer_units)
-            elif restarts:
-                self._fit_stochastic_restarts(X, y, sample_weight, layer_units)
-            elif self.solver == "lbfgs":
-                self._fit_lbfgs(X, y, sample_weight)
-            else:
-                self._fit_stochastic(X, y, sample_weight, incremental)
-            if not restarts and (
-                first_pass and not incremental or not hasattr(self, "restart_losses_")
-            ):
-                self.restart_losses_ = np.array([self.loss_], dtype=float)
-                self.best_restart_ = 0
-            self._after_fit(X, y, sample_weight)
-        self._net.release()
+    def _callback_root(self, first_pass, incremental, X, y, metadata):
+        if not hasattr(self, "_init_callback_context"):
+            return None
+        if self.solver != "lbfgs":
+            max_subtasks = self.max_iter
+        elif first_pass and not incremental and self.n_init > 1:
+            max_subtasks = None  # restarts run one after the other
+        else:  # L-BFGS: the last iteration opens a subtask it never runs
+            max_subtasks = self.max_iter + 1
+        root = self._init_callback_context(max_subtasks=max_subtasks)
+        root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        return root
 
     def _after_fit(self, X, y, sample_weight):
         """Hook for estimator-specific statistics of the fitted model."""
 
-    def _fit_lbfgs_restarts(self, X, y, sample_weight, layer_units):
-        """Run L-BFGS from ``n_init`` starting points in turn; keep the best."""
-        dtype = X.dtype
-        best = None
-        losses = np.full(self.n_init, np.inf)
-        error = None
-        for r in range(self.n_init):
-            net = self._make_network(layer_units, dtype)
-            self._init_theta(net)
-            self._bind(net)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    interrupted = self._fit_lbfgs(X, y, sample_weight)
-                except ValueError as exc:
-                    error = exc
-                    continue
-            loss = np.inf if self.loss_ is None else self.loss_
-            losses[r] = loss
-            if best is None or loss < losses[best[0]]:
-                state = (self.loss_curve_, self.n_iter_, self.loss_, self.best_loss_)
-                best = (r, net.theta.copy(), state, caught)
-            if interrupted:
-                # Ctrl-C ends the whole fit, not just this restart
-                if best[0] != r:
-                    for w in caught:
-                        if "interrupted" in str(w.message):
-                            best[3].append(w)
-                break
-        if best is None:
-            raise error
-        r, theta, state, caught = best
-        self._bind(self._make_network(layer_units, dtype, theta))
-        self.loss_curve_, self.n_iter_, self.loss_, self.best_loss_ = state
-        self.restart_losses_ = losses
-        self.best_restart_ = r
-        for w in caught:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-    def _fit_stochastic_restarts(self, X, y, sample_weight, layer_units):
-        """Train ``n_init`` stacked restarts together; keep the best one.
-
-        All restarts see the same minibatches; each has its own stopping
-        criterion and is frozen (gradient masked, optimizer state zeroed) once
-        it stops or diverges, while the others go on.
-        """
-        R = self.n_init
-        dtype = X.dtype
-        net = self._make_network(layer_units, dtype, n_restarts=R)
-        self._init_theta(net)
-        params, param_grad, theta = net.params, net.param_grad, net.theta
-        owner_all = net.restart_owner()
-        owner = owner_all[: net.n_params]
-        lr = self._learning_rates(net)
-        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
-        if adaptive:  # each restart divides its own rate
-            lr = np.array(np.broadcast_to(lr, params.shape))
-        optimizer = self._make_optimizer(params, lr)
-        early_stopping = self.early_stopping
-        if early_stopping:
-            (X, X_val, y, y_val, sample_weight, sw_val) = self._validation_split(
-                X, y, sample_weight
-            )
-            y_val_labels = self._decode_y(y_val)
-            val_scores, val_losses = [], []
-            best_val = np.full(R, -np.inf)
-        batches = self._minibatches(X, y, sample_weight)
-        n_samples, full_batch = batches.n_samples, batches.full_batch
-        net.reserve(batches.batch_size)
-        alpha, tol = float(self.alpha), self.tol
-        n_iter_no_change = self.n_iter_no_change
-        loss_grad, update, copyto = net.loss_grad, optimizer.update, np.copyto
-        invscaling = self.solver == "sgd" and self.learning_rate == "invscaling"
-        active = np.ones(R, dtype=bool)
-        diverged = np.zeros(R, dtype=bool)
-        n_iter = np.zeros(R, dtype=int)
-        best_loss = np.full(R, np.inf)
-        no_improvement = np.zeros(R, dtype=int)
-        snapshot = theta.copy()  # end of each restart's last finite epoch
-        previous = theta.copy()  # and of the one before
-        best_theta = theta.copy()
-        curves = []
-        frozen = None
-        interrupted = False
-        callbacks = self._callbacks
-        if callbacks is not None:
-            # callbacks see the single network of the restart currently best
-            def fitted_attributes():
-                r = int(np.argmin(np.where(active, best_loss, np.inf)))
-                single = self._make_network(layer_units, dtype, net.extract(r))
-                return {
-                    "_net": single,
-                    "coefs_": single.coefs,
-                    "intercepts_": single.intercepts,
-                }
-
-            callbacks.fitted_attributes = fitted_attributes
-        try:
-            all_active = True
-            for epoch in range(self.max_iter):
-                if callbacks is not None:
-                    callbacks.begin()
-                if full_batch:
-                    loss = np.asarray(loss_grad(X, y, sample_weight, alpha), float)
-                    if frozen is not None:
-                        copyto(param_grad, 0, where=frozen)
-                    update(params, param_grad)
-                else:
-                    loss = np.zeros(R)
-                    for Xb, yb, swb, m in batches:
-                        loss += loss_grad(Xb, yb, swb, alpha) * m
-                        if frozen is not None:
-                            copyto(param_grad, 0, where=frozen)
-                        update(params, param_grad)
-                    loss /= n_samples
-                # as in a single fit, only the loss is checked here (non-finite
-                # weights make the next loss non-finite); the weights finally
-                # kept are checked after the loop
-                finite = np.isfinite(loss)
-                blown = None
-                if all_active and finite.all():
-                    ok = active
-                    snapshot, previous = previous, snapshot
-                    copyto(snapshot, theta)
-                    n_iter += 1
-                    curves.append(loss)
-                else:
-                    ok = active & finite
-                    blown = active & ~finite
-                    if blown.any():
-                        diverged |= blown
-                        copyto(theta, snapshot, where=blown[owner_all])
-                    ok_params = ok[owner_all]
-                    copyto(previous, snapshot, where=ok_params)
-                    copyto(snapshot, theta, where=ok_params)
-                    n_iter[ok] += 1
-                    curves.append(np.where(ok, loss, np.nan))
-                if self.verbose:
-                    shown = ", ".join(f"{v:.8f}" for v in loss[ok])
-                    print(f"Iteration {epoch + 1}, loss = {shown}")
-                if early_stopping:
-                    out = net.predict(X_val)
-                    scores = np.array(
-                        [
-                            self._score_output(out[r], y_val_labels, sw_val)
-                            for r in range(R)
-                        ]
-                    )
-                    val_scores.append(np.where(ok, scores, np.nan))
-                    val_losses.append(
-                        np.where(ok, net.objective(X_val, y_val, sw_val, alpha), np.nan)
-                    )
-                    stall = ~(scores >= best_val + tol)
-                    better = ok & (scores > best_val)
-                    best_val = np.where(better, scores, best_val)
-                    np.copyto(best_theta, theta, where=better[owner_all])
-                else:
-                    stall = loss > best_loss - tol
-                no_improvement = np.where(
-                    ok, np.where(stall, no_improvement + 1, 0), no_improvement
-                )
-                best_loss = np.where(ok & (loss < best_loss), loss, best_loss)
-                if invscaling:
-                    optimizer.iteration_ends((epoch + 1) * n_samples)
-                stop = blown
-                stalled = ok & (no_improvement > n_iter_no_change)
-                if stalled.any():
-                    stop = np.zeros(R, dtype=bool) if stop is None else stop.copy()
-                    for r in np.flatnonzero(stalled):
-                        mine = owner == r
-                        if adaptive and optimizer.learning_rate[mine].max() > 1e-6:
-                            optimizer.learning_rate[mine] /= 5.0
-                            no_improvement[r] = 0
-                        else:
-                            stop[r] = True
-                if callbacks is not None and callbacks.end():
-                    break
-                if stop is not None and stop.any():
-                    active = active & ~stop
-                    all_active = False
-                    frozen = ~active[owner]
-                    optimizer.reset_state(frozen)
-                    # a frozen restart must not move, whatever its gradient
-                    copyto(theta, snapshot, where=~active[owner_all])
-                    if not active.any():
-                        break
-        except KeyboardInterrupt:
-            warnings.warn(
-                "Training interrupted by user; keeping the weights of the last "
-                "completed epoch."
-            )
-            np.copyto(theta, snapshot)
-            interrupted = True
-
-        curves = np.array(curves).reshape(-1, R)
-        final = np.array(
-            [curves[n_iter[r] - 1, r] if n_iter[r] else np.inf for r in range(R)]
-        )
-        if early_stopping:
-            order = np.argsort(-np.where(n_iter > 0, best_val, -np.inf), kind="stable")
-        else:
-            order = np.argsort(final, kind="stable")
-        # the weights left by a restart's last epoch have not been evaluated:
-        # take the first restart (best first) whose kept weights are usable,
-        # falling back on its previous epoch
-        chosen = None
-        for best in order:
-            if n_iter[best] == 0 and not (interrupted and not n_iter.any()):
-                continue
-            if early_stopping:
-                candidates = [(best_theta, n_iter[best])]
-            else:
-                candidates = [(theta, n_iter[best]), (previous, n_iter[best] - 1)]
-            for source, k in candidates:
-                if k < 0 or (k == 0 and n_iter[best] > 0):
-                    continue
-                single = self._make_network(
-                    layer_units, dtype, net.extract(best, source)
-                )
-                if single.is_usable(X, y, sample_weight):
-                    chosen = best, k, single
-                    break
-            if chosen is not None:
-                break
-        if chosen is None:
-            raise ValueError(_divergence_message(self))
-        best, k, single = chosen
-        best = int(best)
-        if k < n_iter[best]:
-            diverged[best] = True
-            final[best] = curves[k - 1, best]
-        self._bind(single)
-        self.loss_curve_ = [float(v) for v in curves[:k, best]]
-        self.loss_ = self.loss_curve_[-1] if k else None
-        self.best_loss_ = float(best_loss[best]) if k else np.inf
-        self.n_iter_ = int(k)
-        self.t_ = int(k) * n_samples
-        self._no_improvement_count = int(no_improvement[best])
-        self.restart_losses_ = final
-        self.best_restart_ = best
-        self._optimizer = None
-        if early_stopping:
-            self.validation_scores_ = [float(v[best]) for v in val_scores[:k]]
-            self.validation_loss_curve_ = [float(v[best]) for v in val_losses[:k]]
-            self.best_validation_score_ = float(best_val[best])
-        if diverged.any():
-            warnings.warn(
-                _divergence_message(self)
-                + f" {int(diverged.sum())} of {R} restarts stopped early; keeping "
-                f"restart {best} after {k} epoch(s).",
-                DivergenceWarning,
-            )
-        if k == self.max_iter:
-            warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-
-    def _initialize(self, y, layer_units, dtype, draw=True):
+    def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
         self._check_out_activation()
-        net = self._make_network(layer_units, dtype)
-        if draw:
-            self._init_theta(net)
-        self._bind(net)
+        self._layer_units = list(layer_units)
+        self._fitted_activation = self.activation
+        self._fitted_intercept = bool(self.fit_intercept)
+        self._dtype_name = np.dtype(dtype).name
         self.loss_curve_ = []
         self._no_improvement_count = 0
+        self._optimizer_state = None
         self.validation_scores_ = None
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
@@ -859,7 +388,6 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 self.validation_scores_ = []
                 self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
-        self.__dict__.pop("_optimizer", None)
 
     def _check_out_activation(self):
         pass
@@ -878,80 +406,39 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             if self.best_validation_score_ is None:
                 self.best_validation_score_ = -np.inf
 
-    def _make_optimizer(self, params, learning_rate):
-        if self.solver == "sgd":
-            return SGD(
-                params,
-                learning_rate,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-            )
-        return Adam(params, learning_rate, self.beta_1, self.beta_2, self.epsilon)
-
-    def _fit_lbfgs(self, X, y, sample_weight):
-        net = self._net
-        params, param_grad = net.params, net.param_grad
-        net.reserve(X.shape[0])
-        alpha = float(self.alpha)
-        curve = []
-        verbose = self.verbose
-
-        def fun(x):
-            params[...] = x
-            value = net.loss_grad(X, y, sample_weight, alpha)
-            return value, param_grad.astype(np.float64)
-
-        callbacks = self._callbacks
-        x0 = params.copy()
-        last_x = [x0]
-
-        def callback(value, x):
-            curve.append(value)
-            last_x[0] = x.copy()
-            if verbose:
-                print(f"Iteration {len(curve)}, loss = {value:.8f}")
-            if callbacks is not None:
-                params[...] = x
-                self.n_iter_ = len(curve)
-                self.loss_curve_ = curve
-                if callbacks.end():
-                    raise StopIteration
-                if len(curve) < self.max_iter:
-                    callbacks.begin("lbfgs-iteration")
-
-        if callbacks is not None:
-            callbacks.begin("lbfgs-iteration")
-        interrupted = False
+    # ------------------------------------------------------------------
+    # fitting: the pieces and the loop
+    def _fit_lbfgs(self, net, data, hooks):
+        """L-BFGS on ``net`` (stacked restarts run one after the other)."""
+        X, y, sample_weight = data
+        config = StochasticConfig(
+            self.max_iter, float(self.alpha), verbose=self.verbose
+        )
+        kwargs = {"config": config, "tol": self.tol, "max_fun": self.max_fun}
+        kwargs["hooks"] = hooks
+        self._optimizer_state = None
         try:
-            result = minimize_lbfgs(
-                fun, x0, self.max_iter, self.max_fun, self.tol, callback=callback
-            )
-        except KeyboardInterrupt:
+            if net.layout.stacked:
+                result = train_lbfgs_restarts(
+                    net.single, net.layout.n_restarts, X, y, sample_weight, **kwargs
+                )
+            else:
+                result = train_lbfgs(net, X, y, sample_weight, **kwargs)
+        except TrainingDiverged:
+            raise ValueError(_divergence_message(self)) from None
+        p = result.progress
+        self.loss_curve_ = p.loss_curve
+        self.n_iter_ = p.n_iter
+        self.loss_ = result.loss
+        self.best_loss_ = p.best_loss
+        self._store_weights(result)
+        if result.interrupted:
             warnings.warn(
                 "Training interrupted by user; keeping the weights of the last "
                 "completed iteration."
             )
-            interrupted = True
-            result = None
-        params[...] = last_x[0] if result is None else result.x
-        final = float(result.fun) if result is not None else None
-        if interrupted:
-            final = curve[-1] if curve else None
-        if not (
-            (final is None or math.isfinite(final))
-            and math.isfinite(float(params.sum()))
-            and net.is_usable(X, y, sample_weight)
-        ):
-            params[...] = x0
-            raise ValueError(_divergence_message(self))
-        self.loss_curve_ = curve
-        self.n_iter_ = len(curve) if result is None else int(result.nit)
-        self.loss_ = final
-        self.best_loss_ = min(curve) if curve else final
         # status 0: converged; 99: a callback asked to stop
-        if result is not None and result.status not in (0, 99):
+        if result.status not in (None, 0, 99):
             hint = (
                 "Increase max_iter/max_fun or scale the data."
                 if result.status == 1
@@ -964,162 +451,132 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 f"{result.message}. {hint}",
                 ConvergenceWarning,
             )
-        return interrupted
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental):
-        net = self._net
-        params, param_grad = net.params, net.param_grad
-        if (
-            not incremental
-            or getattr(self, "_optimizer", None) is None
-            or getattr(self, "_optimizer_solver", None) != self.solver
-            or self._optimizer._work.shape != params.shape
-        ):
-            self._optimizer = self._make_optimizer(params, self._learning_rates(net))
-            self._optimizer_solver = self.solver
-        optimizer = self._optimizer
+    def _store_weights(self, result):
+        """Write the kept network and the restart summary."""
+        net = result.network
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        self._fitted_activation = net.activation
+        self.restart_losses_ = np.asarray(result.final_losses, dtype=float)
+        self.best_restart_ = int(result.index)
 
-        # partial_fit always trains on all the data it is given.
-        early_stopping = self.early_stopping and not incremental
-        if early_stopping:
-            (X, X_val, y, y_val, sample_weight, sw_val) = self._validation_split(
+    def _make_optimizer(self, net, stacked):
+        """The optimizer (with its schedule) for ``net``'s parameters."""
+        params, layout = net.params, net.layout
+        rate = layer_rates(self.learning_rate_init, layout, net.dtype)
+        if self.solver == "adam":
+            return Adam(params, rate, self.beta_1, self.beta_2, self.epsilon)
+        n_params = layout.n_params if stacked else None  # rates per restart
+        schedule = make_schedule(self.learning_rate, rate, self.power_t, n_params)
+        return SGD(
+            params,
+            rate,
+            self.learning_rate,
+            self.momentum,
+            self.nesterovs_momentum,
+            self.power_t,
+            schedule=schedule,
+        )
+
+    def _continued_optimizer(self, net):
+        """The optimizer of the previous ``partial_fit`` call, when it fits."""
+        state = self._optimizer_state
+        if state is None or state["solver"] != self.solver:
+            return None
+        optimizer = self._make_optimizer(net, stacked=False)
+        try:
+            optimizer.load_state(state)
+        except (ValueError, KeyError):
+            return None
+        return optimizer
+
+    def _progress(self, n_restarts):
+        """One :class:`Progress` per network, carrying the history of earlier
+        calls."""
+        es = self.early_stopping
+        best = self.best_validation_score_ if es else self.best_loss_
+        return [
+            Progress(
+                rule=StoppingRule(
+                    self.tol,
+                    self.n_iter_no_change,
+                    maximize=es,
+                    best=best,
+                    count=self._no_improvement_count,
+                ),
+                best_loss=self.best_loss_,
+                loss_curve=list(self.loss_curve_),
+                validation_scores=list(self.validation_scores_) if es else None,
+                validation_losses=list(self.validation_loss_curve_) if es else None,
+            )
+            for _ in range(n_restarts)
+        ]
+
+    def _fit_stochastic(self, net, data, incremental, hooks):
+        """Minibatch descent on ``net`` (one network or stacked restarts)."""
+        X, y, sample_weight = data
+        R = net.layout.n_restarts
+        optimizer = None
+        if incremental and R == 1:
+            optimizer = self._continued_optimizer(net)
+        if optimizer is None:
+            optimizer = self._make_optimizer(net, stacked=R > 1)
+        validation = None
+        if self.early_stopping and not incremental:  # partial_fit: all the data
+            X, y, sample_weight, validation = self._validation_split(
                 X, y, sample_weight
             )
-            y_val_labels = self._decode_y(y_val)
         batches = self._minibatches(X, y, sample_weight)
-        n_samples, batch_size = batches.n_samples, batches.batch_size
-        full_batch = batches.full_batch
-        net.reserve(batch_size)
-        alpha = float(self.alpha)
-        # weights at the end of the last two finite epochs
-        snapshot = params.copy()
-        previous = params.copy()
-        loss_curve = self.loss_curve_
-        verbose = self.verbose
-        diverged = False
-        loss_grad, update = net.loss_grad, optimizer.update
-        copyto, isfinite, record = np.copyto, math.isfinite, loss_curve.append
-
-        # Epoch bookkeeping lives in locals (written back in ``finally``): for
-        # tiny networks the per-epoch Python overhead is a large share of the
-        # time.
-        n_iter = 0
-        t = self.t_
-        tol = self.tol
-        best_loss = self.best_loss_
-        no_improvement = self._no_improvement_count
-        n_iter_no_change = self.n_iter_no_change
-        schedule_per_epoch = self.solver == "sgd" and self.learning_rate == "invscaling"
-        loss = None
-        callbacks = self._callbacks
+        config = StochasticConfig(
+            self.max_iter, float(self.alpha), incremental, self.verbose, self.t_
+        )
+        trainer = StochasticTrainer(
+            net, optimizer, batches, self._progress(R), config, validation, hooks
+        )
         try:
-            for _ in range(self.max_iter):
-                if callbacks is not None:
-                    callbacks.begin()
-                if full_batch:
-                    loss = loss_grad(X, y, sample_weight, alpha)
-                    update(params, param_grad)
-                else:
-                    accumulated = 0.0
-                    for Xb, yb, swb, m in batches:
-                        accumulated += loss_grad(Xb, yb, swb, alpha) * m
-                        update(params, param_grad)
-                    loss = accumulated / n_samples
-                # Non-finite weights always make the next loss non-finite; the
-                # weights left by the last epoch are checked after the loop.
-                if not isfinite(loss):
-                    diverged = True
-                    break
-                snapshot, previous = previous, snapshot
-                snapshot[...] = params  # cheaper than np.copyto on tiny nets
-                n_iter += 1
-                t += n_samples
-                record(loss)
-                if verbose:
-                    print(f"Iteration {n_iter}, loss = {loss:.8f}")
-                if early_stopping:
-                    self._no_improvement_count = no_improvement
-                    self._update_validation(X_val, y_val, y_val_labels, sw_val)
-                    no_improvement = self._no_improvement_count
-                elif loss > best_loss - tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-                if loss < best_loss:
-                    best_loss = loss
-                if schedule_per_epoch:
-                    optimizer.iteration_ends(t)
-                if callbacks is not None:
-                    self.n_iter_, self.t_ = n_iter, t
-                    if callbacks.end():
-                        break
+            result = trainer.run()
+        except TrainingDiverged:
+            raise ValueError(_divergence_message(self)) from None
+        self._store_stochastic(result, batches.n_samples, validation is not None)
+        self._optimizer_state = None
+        if R == 1:
+            self._optimizer_state = {"solver": self.solver, **optimizer.state_dict()}
+        self._warn_stochastic(result, R, incremental)
 
-                if no_improvement > n_iter_no_change:
-                    what = "Validation score" if early_stopping else "Training loss"
-                    msg = (
-                        f"{what} did not improve more than tol={tol} for "
-                        f"{n_iter_no_change} consecutive epochs."
-                    )
-                    stop_now = optimizer.trigger_stopping()
-                    if verbose:
-                        print(
-                            msg
-                            + (
-                                " Stopping."
-                                if stop_now
-                                else " Setting learning rate to "
-                                f"{optimizer.learning_rate}"
-                            )
-                        )
-                    if stop_now:
-                        break
-                    no_improvement = 0
-                if incremental:
-                    break
-            else:
-                if not incremental:
-                    warnings.warn(
-                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
+    def _store_stochastic(self, result, n_samples, early_stopping):
+        p = result.progress
+        self.n_iter_ = p.n_iter
+        self.t_ += p.n_iter * n_samples
+        self.loss_curve_ = p.loss_curve
+        self.loss_ = result.loss
+        self.best_loss_ = p.best_loss
+        self._no_improvement_count = p.rule.count
+        if early_stopping:
+            self.validation_scores_ = p.validation_scores
+            self.validation_loss_curve_ = p.validation_losses
+            self.best_validation_score_ = p.rule.best
+        self._store_weights(result)
+
+    def _warn_stochastic(self, result, R, incremental):
+        if result.interrupted:
             warnings.warn(
                 "Training interrupted by user; keeping the weights of the last "
                 "completed epoch."
             )
-            copyto(params, snapshot)
-        finally:
-            self.n_iter_ = n_iter
-            self.t_ = t
-            self.best_loss_ = best_loss
-            self._no_improvement_count = no_improvement
-            self.loss_ = loss_curve[-1] if loss_curve else None
-
-        if diverged:
-            copyto(params, snapshot)
-        if early_stopping and self._best_theta is not None:
-            params[...] = self._best_theta[: params.shape[0]]
-        # The loss of an epoch is evaluated before its updates: the weights
-        # left by the last one have not been checked yet.
-        usable = net.is_usable(X, y, sample_weight)
-        if not usable and not early_stopping and n_iter > 0:
-            copyto(params, previous)
-            diverged = True
-            loss_curve.pop()
-            self.n_iter_ -= 1
-            self.t_ -= n_samples
-            self.loss_ = loss_curve[-1] if loss_curve else None
-            usable = net.is_usable(X, y, sample_weight)
-        if not usable:
-            raise ValueError(_divergence_message(self))
-        if diverged:
-            if not loss_curve:
-                raise ValueError(_divergence_message(self))
+        if result.n_diverged:
+            if R == 1:
+                detail = f" Keeping the weights of epoch {self.n_iter_}."
+            else:
+                detail = (
+                    f" {result.n_diverged} of {R} restarts stopped early; keeping "
+                    f"restart {result.index} after {self.n_iter_} epoch(s)."
+                )
+            warnings.warn(_divergence_message(self) + detail, DivergenceWarning)
+        if result.exhausted and not incremental:
             warnings.warn(
-                _divergence_message(self)
-                + f" Keeping the weights of epoch {self.n_iter_}.",
-                DivergenceWarning,
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
             )
 
     def _minibatches(self, X, y, sample_weight):
@@ -1133,18 +590,24 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     f"training samples ({n_samples}); it is clipped to {n_samples}."
                 )
             batch_size = int(min(self.batch_size, n_samples))
-        return _Minibatches(
+        return Minibatches(
             X, y, sample_weight, batch_size, self.shuffle, self._random_state
         )
 
     def _validation_split(self, X, y, sample_weight):
+        """Hold out ``validation_fraction`` of the data for early stopping.
+
+        Returns
+        -------
+        X, y, sample_weight : the training part
+        validation : Validation
+        """
         n_samples = X.shape[0]
         stratify = None
         n_val = max(math.ceil(self.validation_fraction * n_samples), 2)
         if is_classifier(self) and self.n_outputs_ == 1:
             stratify = y
-            n_classes = max(len(self.classes_), 2)
-            n_val = max(n_val, n_classes)
+            n_val = max(n_val, max(len(self.classes_), 2))
             counts = np.unique(y, axis=0, return_counts=True)[1]
             if counts.shape[0] < 2 or counts.min() < 2:
                 stratify = None
@@ -1156,48 +619,24 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
         parts = train_test_split(
-            *arrays,
-            random_state=self._random_state,
-            test_size=n_val,
-            stratify=stratify,
+            *arrays, random_state=self._random_state, test_size=n_val, stratify=stratify
         )
         X_tr, X_val, y_tr, y_val = parts[:4]
         sw_tr, sw_val = (None, None) if sample_weight is None else parts[4:6]
-        self._best_theta = self._net.params.copy()
-        if not sp_issparse(X_tr):
+        labels = self._decode_y(y_val)
+
+        def score(out):
+            return self._score_output(out, labels, sw_val)
+
+        if not issparse(X_tr):
             X_tr = np.ascontiguousarray(X_tr)
-        return X_tr, X_val, np.ascontiguousarray(y_tr), y_val, sw_tr, sw_val
-
-    def _update_validation(self, X_val, y_val, y_val_labels, sw_val):
-        net = self._net
-        out = net.predict(X_val)
-        score = self._score_output(out, y_val_labels, sw_val)
-        val_loss = net.objective(X_val, y_val, sw_val, float(self.alpha))
-        self.validation_scores_.append(score)
-        self.validation_loss_curve_.append(float(val_loss))
-        if self.verbose:
-            print(f"Validation score: {score:f}")
-        if not score >= self.best_validation_score_ + self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            self._best_theta[...] = net.params
-
-    def _update_training_progress(self, count_stalls):
-        loss = self.loss_curve_[-1]
-        if count_stalls:
-            if loss > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-        if loss < self.best_loss_:
-            self.best_loss_ = loss
+        validation = Validation(X_val, y_val, sw_val, score)
+        return X_tr, np.ascontiguousarray(y_tr), sw_tr, validation
 
     # ------------------------------------------------------------------
     # prediction
     def _forward_output(self, X):
+        """Output activations for ``X``; reads the model, writes nothing."""
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -1206,194 +645,10 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             dtype=(np.float64, np.float32),
             reset=False,
         )
-        self._sync_params()
-        net = self._net
-        X = _cast(X, net.dtype, "X")
+        net = self._network()
+        X = cast(X, net.dtype, "X")
         with np.errstate(all="ignore"):
-            out = net.predict(X)
-        net.release()
-        return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-_COMMON_PARAMETERS = """
-    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
-        Units of each hidden layer; ``()`` gives a network with no hidden
-        layer (a generalised linear model trained by gradient descent).
-
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units: ``x``, ``1 / (1 + exp(-x))``,
-        ``tanh(x)`` or ``max(0, x)``.
-
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
-        Weight optimisation. ``'sgd'`` is minibatch gradient descent
-        (``batch_size=1`` is sequential mode, ``batch_size=n_samples`` is
-        full-batch descent), ``'adam'`` the Adam optimiser, ``'lbfgs'`` the
-        quasi-Newton L-BFGS-B of :func:`scipy.optimize.minimize` on the whole
-        training set.
-
-    alpha : float, default=0.0001
-        Strength of the L2 penalty ``alpha / (2 W) * sum ||W_i||**2`` on the
-        weights (not the intercepts), ``W`` being the sum of sample weights of
-        the batch.
-
-    batch_size : int or 'auto', default='auto'
-        Minibatch size of the stochastic solvers; ``'auto'`` is
-        ``min(200, n_samples)``. Clipped to ``n_samples`` with a warning.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Step-size schedule of ``solver='sgd'``: constant, ``eta_0 / (t + 1) **
-        power_t`` with ``t`` the number of samples seen, or divided by 5 each
-        time ``n_iter_no_change`` epochs fail to improve by ``tol``.
-
-    learning_rate_init : float or array-like of shape (n_layers - 1,), default=0.001
-        Initial step size of ``'sgd'`` and ``'adam'``. A sequence gives each
-        weight layer (hidden layers, then the output layer) its own rate
-        ``eta^(n)``, applied to its weights and intercepts.
-
-    power_t : float, default=0.5
-        Exponent of the ``'invscaling'`` schedule.
-
-    max_iter : int, default=200
-        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
-
-    shuffle : bool, default=True
-        Whether to shuffle the samples every epoch (stochastic solvers).
-        Full-batch descent does not shuffle, as the order cannot matter.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the early-stopping split.
-        An int makes fits bit-for-bit reproducible.
-
-    tol : float, default=1e-4
-        Improvement below which an epoch counts as stalled (stochastic
-        solvers); gradient tolerance of lbfgs.
-
-    verbose : bool, default=False
-        Print the loss after every epoch or lbfgs iteration.
-
-    warm_start : bool, default=False
-        Continue from the previous solution on the next ``fit``.
-
-    momentum : float, default=0.9
-        Momentum of ``solver='sgd'``, in [0, 1].
-
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum (``solver='sgd'``, ``momentum > 0``).
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-output classification, sample weights carried along) and stop
-        when its score stalls for ``n_iter_no_change`` epochs; the weights of
-        the best validation score are restored. Stochastic solvers only.
-
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping, in (0, 1).
-
-    beta_1 : float, default=0.9
-        Decay of Adam's first-moment estimate, in [0, 1).
-
-    beta_2 : float, default=0.999
-        Decay of Adam's second-moment estimate, in [0, 1).
-
-    epsilon : float, default=1e-8
-        Numerical-stability constant of Adam.
-
-    n_iter_no_change : int, default=10
-        Stalled epochs tolerated before stopping (stochastic solvers).
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations of ``solver='lbfgs'``.
-
-"""
-
-_FIT_INTERCEPT_PARAMETER = """
-    fit_intercept : bool, default=True
-        Whether layers have bias terms. ``False`` trains a network without any
-        bias (``intercepts_`` then stay zero).
-
-"""
-
-_INIT_PARAMETERS = """
-    init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
-        Initial weights. ``'glorot_uniform'`` is scikit-learn's scheme (same
-        draws as MLP for the same ``random_state``); ``'uniform'`` draws every
-        weight and intercept from ``U[-1, 1]``; a callable
-        ``init(rng, fan_in, fan_out)`` returns the weight matrix of shape
-        ``(fan_in, fan_out)`` (intercepts start at zero) or a tuple
-        ``(weights, intercepts)``; ``rng`` is a ``numpy.random.RandomState``.
-
-    n_init : int, default=1
-        Number of random starting points. The network is trained from each and
-        the one with the lowest final training loss (highest best validation
-        score with ``early_stopping``) is kept, a guard against poor local
-        minima. With ``'sgd'``/``'adam'`` the restarts are stacked and trained
-        together, one batched matrix product per layer for all of them, on
-        the same minibatches; each stops on its own criterion. ``'lbfgs'``
-        runs them one after the other. Ignored by ``partial_fit`` (which
-        trains a single network from its first call) and when ``warm_start``
-        continues a fit.
-"""
-
-_COMMON_ATTRIBUTES = """
-    loss_ : float
-        Objective (loss plus penalty) at the end of training. For the
-        stochastic solvers, the average over the last epoch's minibatches,
-        each evaluated before its update.
-
-    best_loss_ : float or None
-        Lowest ``loss_`` seen (None with early stopping).
-
-    loss_curve_ : list of float
-        ``loss_`` after every epoch (stochastic solvers) or lbfgs iteration.
-
-    validation_scores_ : list of float or None
-        Validation score after every epoch, with early stopping.
-
-    validation_loss_curve_ : list of float or None
-        Validation objective after every epoch, with early stopping.
-
-    best_validation_score_ : float or None
-        Best validation score, with early stopping.
-
-    t_ : int
-        Number of training samples seen by the stochastic solvers.
-
-    coefs_ : list of ndarray of shape (fan_in, fan_out)
-        Weight matrix of each layer. Writable views into one flat parameter
-        buffer: assigning into them changes the model.
-
-    intercepts_ : list of ndarray of shape (fan_out,)
-        Bias vector of each layer (views into the same buffer).
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string column names.
-
-    n_iter_ : int
-        Number of epochs (or lbfgs iterations) run.
-
-    n_layers_ : int
-        Number of layers, input and output included.
-
-    n_outputs_ : int
-        Number of output units.
-
-    out_activation_ : str
-        Activation of the output layer.
-
-    restart_losses_ : ndarray of shape (n_init,)
-        Final training loss of every restart (``inf`` for one that diverged).
-
-    best_restart_ : int
-        Index of the restart that was kept.
-"""
+            return net.predict(X)
 
 
 class BackpropRegressor(RegressorMixin, _BaseBackprop):
@@ -1402,8 +657,9 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
 
     A drop-in alternative to :class:`sklearn.neural_network.MLPRegressor`
     with the same parameters and defaults, plus ``fit_intercept`` and
-    ``out_activation``. All weights live in one flat buffer and the passes
-    reuse preallocated arrays.
+    ``out_activation``. Training runs on one flat parameter vector with
+    buffers allocated once per fit; a fitted model can be shared by any
+    number of predicting threads.
 
     The squared-error loss is half the squared residual *summed over outputs*
     and averaged over samples, so that ``loss_`` is the function whose
@@ -1415,8 +671,8 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         Loss to minimise. ``'poisson'`` needs non-negative targets and a
         positive output activation (``'exp'`` or ``'logistic'``).
 """
-        + _COMMON_PARAMETERS
-        + _FIT_INTERCEPT_PARAMETER
+        + _docs.COMMON_PARAMETERS
+        + _docs.FIT_INTERCEPT_PARAMETER
         + """
     out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
         Activation of the output layer. ``'auto'`` is ``'identity'`` for the
@@ -1424,7 +680,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         be paired with any loss: the output delta uses the general rule
         ``dL/dy * f'(z)``.
 """
-        + _INIT_PARAMETERS
+        + _docs.INIT_PARAMETERS
         + """
     Attributes
     ----------
@@ -1434,7 +690,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         when squared error is read as a Gaussian likelihood. Computed on the
         data of the last ``fit``/``partial_fit`` call.
 """
-        + _COMMON_ATTRIBUTES
+        + _docs.COMMON_ATTRIBUTES
         + """
     See Also
     --------
@@ -1597,7 +853,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
     def _after_fit(self, X, y, sample_weight):
         # Maximum-likelihood noise variance of the Gaussian reading of the
         # squared error: 1 / beta_ML = mean squared training residual.
-        residual = self._net.predict(X)
+        residual = self._network().predict(X)
         residual -= y
         residual *= residual
         if sample_weight is None:
@@ -1648,22 +904,22 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
     Parameters
     ----------
 """
-        + _COMMON_PARAMETERS
+        + _docs.COMMON_PARAMETERS
         + """
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         ``'log_loss'`` is the cross-entropy (binary for logistic outputs,
         categorical for softmax). ``'squared_error'`` trains the same outputs
         on half the squared difference to the one-hot targets.
 """
-        + _FIT_INTERCEPT_PARAMETER
-        + _INIT_PARAMETERS
+        + _docs.FIT_INTERCEPT_PARAMETER
+        + _docs.INIT_PARAMETERS
         + """
     Attributes
     ----------
     classes_ : ndarray or list of ndarray
         Class labels seen during fit.
 """
-        + _COMMON_ATTRIBUTES
+        + _docs.COMMON_ATTRIBUTES
         + """
     See Also
     --------

@@ -1,327 +1,236 @@
-"""The multi-layer perceptron: parameters in one flat buffer, forward pass and
-back-propagation into preallocated buffers.
+"""The multi-layer perceptron: the model (:class:`Network`) and the scratch
+space of one call (:class:`Workspace`).
 
 This module is part of the engine and imports nothing from scikit-learn.
 
-Layout of the parameter vector ``theta`` (and of the gradient ``grad``)::
+A :class:`Network` is plain parameters: one flat vector ``theta`` laid out by
+a :class:`~skbackprop._layout.Layout`, the per-layer views ``coefs`` and
+``intercepts`` into it, and the names of its activations and loss. Nothing
+that a forward or backward pass writes lives on it, so any number of threads
+may predict with one network at the same time.
 
-    [ W_0.ravel(), W_1.ravel(), ..., W_{L-1}.ravel(), b_0, b_1, ..., b_{L-1} ]
+A :class:`Workspace` holds what one call writes: activations, deltas,
+scratch buffers, the gradient vector and the per-batch-size plans that view
+them. One fit owns one workspace for all its minibatches; every call to
+:meth:`Network.predict` makes its own.
 
-``coefs[i]`` (shape ``(fan_in, fan_out)``) and ``intercepts[i]`` (shape
-``(fan_out,)``) are views into ``theta``; writing into them changes the
-network. Without intercepts the bias block is kept (all zeros) so that the
-public attributes keep their usual shapes, but it is excluded from ``params``,
-the part of ``theta`` a solver updates.
-
-With ``n_restarts=R > 1`` the network holds R independent copies of the same
-architecture (random restarts) trained together: every block gains a leading
-axis of length R (``coefs[i]`` is ``(R, fan_in, fan_out)``, ``intercepts[i]``
-is ``(R, fan_out)``), still one contiguous vector, and one batched matrix
-product per layer serves all restarts. Losses are then arrays of shape (R,).
+Values of a stacked network (``layout.n_restarts = R > 1``) carry the leading
+axis ``layout.lead``: outputs are ``(R, n, k)``, and a loss value is an array
+of shape ``(R,)`` where a single network returns a float.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._layout import Layout
 from ._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
 
-# Rows per chunk in ``predict`` so that memory stays bounded for large inputs.
-_PREDICT_CHUNK = 4096
+#: Rows per chunk in :meth:`Network.predict`, so that memory stays bounded.
+PREDICT_CHUNK = 4096
+
+
+def canonical_loss(loss, out_activation):
+    """The loss a network trains: logistic outputs with ``"log_loss"`` are
+    independent binary cross-entropies (``"binary_log_loss"``)."""
+    if loss == "log_loss" and out_activation == "logistic":
+        return "binary_log_loss"
+    return loss
 
 
 class Network:
-    """A fully connected feed-forward network with a flat parameter buffer.
+    """A fully connected feed-forward network: its layout and parameters.
 
     Parameters
     ----------
-    layer_units : sequence of int
-        Units per layer, input and output included: ``[n_features, *hidden,
-        n_outputs]``.
+    layout : Layout
+        Architecture and parameter positions.
     activation : str
         Hidden-layer activation, a key of ``ACTIVATIONS``.
     out_activation : str
         Output activation, a key of ``ACTIVATIONS``.
     loss : str
-        Loss name, a key of ``LOSSES``.
-    fit_intercept : bool
-        Whether the layers have bias terms.
-    dtype : numpy dtype
-        Floating point type of parameters, activations and gradients.
-    theta : ndarray of shape (n_total,), default=None
-        Existing parameter buffer to adopt (not copied).
-    n_restarts : int, default=1
-        Number of stacked copies of the network trained together.
+        Loss name, a key of ``LOSSES`` (``"log_loss"`` with logistic outputs
+        means ``"binary_log_loss"``).
+    dtype : numpy dtype, default=np.float64
+        Floating point type of the parameters and of every pass.
+    theta : ndarray of shape (layout.n_total,), default=None
+        Parameter vector to adopt (not copied); zeros when None.
     """
 
     def __init__(
-        self,
-        layer_units,
-        activation,
-        out_activation,
-        loss,
-        fit_intercept=True,
-        dtype=np.float64,
-        theta=None,
-        n_restarts=1,
+        self, layout, activation, out_activation, loss, dtype=np.float64, theta=None
     ):
-        self.n_restarts = R = int(n_restarts)
-        self.layer_units = tuple(int(u) for u in layer_units)
+        self.layout = layout
         self.activation = activation
         self.out_activation = out_activation
-        if loss == "log_loss" and out_activation == "logistic":
-            loss = "binary_log_loss"
-        self.loss = loss
-        self.fit_intercept = bool(fit_intercept)
+        self.loss = canonical_loss(loss, out_activation)
         self.dtype = np.dtype(dtype)
-        self.n_layers = len(self.layer_units) - 1
-        pairs = list(zip(self.layer_units[:-1], self.layer_units[1:]))
-        self.n_coef = R * sum(a * b for a, b in pairs)
-        self.n_total = self.n_coef + R * sum(b for _, b in pairs)
-        self.n_params = self.n_total if self.fit_intercept else self.n_coef
         if theta is None:
-            theta = np.zeros(self.n_total, dtype=self.dtype)
-        elif theta.shape != (self.n_total,) or theta.dtype != self.dtype:
+            theta = np.zeros(layout.n_total, dtype=self.dtype)
+        elif theta.shape != (layout.n_total,) or theta.dtype != self.dtype:
             raise ValueError("theta does not match the architecture.")
         self.theta = theta
-        self.grad = np.zeros(self.n_total, dtype=self.dtype)
-        self.coefs, self.intercepts = self._views(self.theta)
-        self.coef_grads, self.intercept_grads = self._views(self.grad)
-        self.params = self.theta[: self.n_params]
-        self.param_grad = self.grad[: self.n_params]
-        self._fused = (out_activation, self.loss) in CANONICAL_PAIRS
-        self._act = ACTIVATIONS[activation]
-        self._out_act = ACTIVATIONS[out_activation]
-        self._deriv = DERIVATIVES[activation]
-        self._out_deriv = DERIVATIVES[out_activation]
-        self._loss_value = LOSSES[self.loss]
-        self._loss_grad = LOSS_GRADIENTS[self.loss]
-        self._capacity = 0
-        self._plans = {}
-        self._backward = {}
-        if R == 1:
-            self._mm = np.dot  # beats np.matmul on small arrays
-        else:
-            self._mm = np.matmul
+        self.coefs, self.intercepts = layout.views(theta)
+        self.params = theta[: layout.n_params]
 
-    def _views(self, flat):
-        R = self.n_restarts
-        lead = () if R == 1 else (R,)
-        coefs, intercepts = [], []
-        start = 0
-        for fan_in, fan_out in zip(self.layer_units[:-1], self.layer_units[1:]):
-            stop = start + R * fan_in * fan_out
-            coefs.append(flat[start:stop].reshape(*lead, fan_in, fan_out))
-            start = stop
-        for fan_out in self.layer_units[1:]:
-            intercepts.append(flat[start : start + R * fan_out].reshape(*lead, fan_out))
-            start += R * fan_out
-        return coefs, intercepts
+    def __getstate__(self):
+        # the views are rebuilt on load, so that they stay views of theta
+        return {
+            "layout": self.layout,
+            "activation": self.activation,
+            "out_activation": self.out_activation,
+            "loss": self.loss,
+            "dtype": self.dtype,
+            "theta": self.theta,
+        }
 
-    def restart_owner(self):
-        """Restart index owning each entry of ``theta``.
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    @classmethod
+    def from_weights(
+        cls, coefs, intercepts, activation, out_activation, loss, fit_intercept, dtype
+    ):
+        """A network holding a copy of per-layer weight arrays.
+
+        Parameters
+        ----------
+        coefs : list of array-like of shape (fan_in, fan_out)
+        intercepts : list of array-like of shape (fan_out,)
+        activation, out_activation, loss : str
+        fit_intercept : bool
+        dtype : numpy dtype
 
         Returns
         -------
-        owner : ndarray of shape (n_total,)
+        network : Network
         """
-        R = self.n_restarts
-        owner = np.empty(self.n_total, dtype=np.intp)
-        for views in self._views(owner):
-            for v in views:
-                v[...] = (
-                    0 if R == 1 else np.arange(R).reshape((R,) + (1,) * (v.ndim - 1))
-                )
-        return owner
+        units = [np.shape(coefs[0])[0], *(np.shape(c)[1] for c in coefs)]
+        layout = Layout(units, fit_intercept)
+        theta = layout.pack(coefs, intercepts, dtype)
+        return cls(layout, activation, out_activation, loss, dtype, theta)
 
-    def extract(self, r, theta=None):
-        """Parameters of restart ``r`` as a flat vector of a single network.
+    def single(self, r, theta=None):
+        """Stacked network ``r`` as a network of its own (a copy).
 
-        ``theta`` (default: the network's own) is any vector with this
-        network's layout, e.g. a saved copy.
+        Parameters
+        ----------
+        r : int
+        theta : ndarray of shape (layout.n_total,), default=None
+            A vector laid out like this network's (e.g. a snapshot) to take
+            the parameters from instead of ``self.theta``.
+
+        Returns
+        -------
+        network : Network
         """
         theta = self.theta if theta is None else theta
-        if self.n_restarts == 1:
-            return theta.copy()
-        coefs, intercepts = self._views(theta)
-        return np.concatenate(
-            [c[r].ravel() for c in coefs] + [b[r].ravel() for b in intercepts]
+        return Network(
+            self.layout.single(),
+            self.activation,
+            self.out_activation,
+            self.loss,
+            self.dtype,
+            self.layout.extract(theta, r),
         )
 
-    def __getstate__(self):
-        state = {
-            k: v
-            for k, v in self.__dict__.items()
-            if not k.startswith("_")
-            and k
-            not in (
-                "grad",
-                "coefs",
-                "intercepts",
-                "coef_grads",
-                "intercept_grads",
-                "params",
-                "param_grad",
-            )
-        }
-        return state
+    def workspace(self, n_rows, training=True):
+        """A new workspace for batches of at most ``n_rows`` rows.
 
-    def __setstate__(self, state):
-        theta = state.pop("theta")
-        self.__init__(
-            state["layer_units"],
-            state["activation"],
-            state["out_activation"],
-            state["loss"],
-            state["fit_intercept"],
-            state["dtype"],
-            theta=theta,
-            n_restarts=state.get("n_restarts", 1),
-        )
+        Parameters
+        ----------
+        n_rows : int
+        training : bool, default=True
+            Whether the workspace computes gradients (else forward only).
 
-    # ------------------------------------------------------------------
-    # buffers
-    def reserve(self, n_rows):
-        """Allocate activation, delta and scratch buffers for ``n_rows`` rows.
-
-        Buffers are reused by every later call with at most ``n_rows`` rows.
+        Returns
+        -------
+        workspace : Workspace
         """
-        if n_rows <= self._capacity:
-            return
-        R = self.n_restarts
-        lead = () if R == 1 else (R,)
-        units = self.layer_units[1:]
-        dtype = self.dtype
-        self._acts = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
-        self._deltas = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
-        scratch = np.empty(R * n_rows * max(units), dtype=dtype)
-        self._work = [
-            scratch[: R * n_rows * u].reshape(*lead, n_rows, u) for u in units
-        ]
-        self._penalty_work = np.empty(self.n_coef, dtype=dtype)
-        self._ones = np.ones(n_rows, dtype=dtype)
-        self._capacity = n_rows
-        self._plans = {}
-        self._backward = {}
-
-    def release(self):
-        """Drop the batch buffers (they are rebuilt on demand)."""
-        for name in ("_acts", "_deltas", "_work", "_penalty_work", "_ones"):
-            self.__dict__.pop(name, None)
-        self._capacity = 0
-        self._plans = {}
-        self._backward = {}
-
-    def _plan(self, n):
-        """Per-layer views for a batch of ``n`` rows, built once and cached.
-
-        Each entry is ``(W, b, z, dW, db, delta, work, f, zT, WT)`` for one
-        layer: ``z``, ``delta`` and ``work`` are the first ``n`` rows of its
-        buffers, ``f`` its activation, ``zT``/``WT`` transposed views, and ``b``
-        is shaped to broadcast over the rows.
-        """
-        plan = self._plans.get(n)
-        if plan is None:
-            if n > self._capacity:
-                self.reserve(n)
-            last = self.n_layers - 1
-            R = self.n_restarts
-
-            def rows(a):
-                return a[:n] if R == 1 else a[:, :n]
-
-            def transposed(a):
-                return a.T if R == 1 else a.transpose(0, 2, 1)
-
-            def bias(b):
-                if not self.fit_intercept:
-                    return None
-                return b if R == 1 else b[:, None, :]
-
-            plan = tuple(
-                (
-                    self.coefs[i],
-                    bias(self.intercepts[i]),
-                    rows(self._acts[i]),
-                    self.coef_grads[i],
-                    self.intercept_grads[i] if self.fit_intercept else None,
-                    rows(self._deltas[i]),
-                    rows(self._work[i]),
-                    self._out_act if i == last else self._act,
-                    transposed(rows(self._acts[i])),
-                    transposed(self.coefs[i]),
-                )
-                for i in range(self.n_layers)
-            )
-            self._plans[n] = plan
-            self._plans[-n] = self._ones[:n]
-            # backward schedule, output layer first: (dW, db, a_below^T, W^T,
-            # delta_below, a_below, work_below) per layer above the first,
-            # then the first layer's (dW, db), then 1 / n and the flat output
-            # delta
-            self._backward[n] = (
-                tuple(
-                    (
-                        plan[i][3],
-                        plan[i][4],
-                        plan[i - 1][8],
-                        plan[i][9],
-                        plan[i - 1][5],
-                        plan[i - 1][2],
-                        plan[i - 1][6],
-                    )
-                    for i in range(self.n_layers - 1, 0, -1)
-                ),
-                plan[0][3],
-                plan[0][4],
-                np.array(1.0 / n, dtype=self.dtype),  # faster than a Python float
-                plan[-1][5].reshape(-1) if R == 1 else None,  # flat view
-            )
-        return plan
-
-    # ------------------------------------------------------------------
-    # forward and backward passes
-    def _forward(self, X, plan):
-        a = X
-        mm = self._mm
-        if not isinstance(X, np.ndarray):  # scipy sparse matrix
-            W, b, z = plan[0][:3]
-            if self.n_restarts == 1:
-                z[...] = X @ W
-            else:
-                for r in range(self.n_restarts):
-                    z[r] = X @ W[r]
-            if b is not None:
-                z += b
-            a = plan[0][7](z)
-            plan = plan[1:]
-        for W, b, z, _, _, _, _, f, _, _ in plan:
-            mm(a, W, out=z)
-            if b is not None:
-                z += b
-            a = f(z)
-        return a
-
-    def forward(self, X):
-        """Output activations for ``X`` (a view into an internal buffer)."""
-        return self._forward(X, self._plan(X.shape[0]))
+        return Workspace(self, n_rows, training)
 
     def predict(self, X):
-        """Output activations for ``X`` as a new array, computed in chunks."""
+        """Output activations for ``X`` as a new array, computed in chunks
+        with a workspace of this call's own.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+            Input of the network's dtype.
+
+        Returns
+        -------
+        out : ndarray of shape (*layout.lead, n, n_outputs)
+        """
         n = X.shape[0]
-        lead = () if self.n_restarts == 1 else (self.n_restarts,)
-        out = np.empty((*lead, n, self.layer_units[-1]), dtype=self.dtype)
-        chunk = min(n, _PREDICT_CHUNK) or 1
-        self.reserve(chunk)
+        out = np.empty((*self.layout.lead, n, self.layout.layer_units[-1]), self.dtype)
+        chunk = min(n, PREDICT_CHUNK) or 1
+        ws = Workspace(self, chunk, training=False)
         for start in range(0, n, chunk):
             stop = min(start + chunk, n)
-            out[..., start:stop, :] = self._forward(
-                X[start:stop], self._plan(stop - start)
-            )
+            out[..., start:stop, :] = ws.forward(X[start:stop])
         return out
 
-    def _provably_finite(self, X, y):
+    def penalty(self):
+        """Squared norm of the weights (not the biases).
+
+        Returns
+        -------
+        penalty : float, or ndarray of shape (R,) when stacked
+        """
+        if not self.layout.stacked:
+            w = self.theta[: self.layout.n_coef]
+            return float(np.dot(w, w))
+        return sum(np.einsum("rij,rij->r", W, W) for W in self.coefs)
+
+    def objective(self, X, y, sample_weight=None, alpha=0.0):
+        """Loss plus L2 penalty at the current parameters (chunked).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+        y : ndarray of shape (n, n_outputs)
+        sample_weight : ndarray of shape (n,), default=None
+        alpha : float, default=0.0
+
+        Returns
+        -------
+        value : float, or ndarray of shape (R,) when stacked
+        """
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if not weight_sum > 0:
+            return np.zeros(self.layout.lead) if self.layout.stacked else 0.0
+        value = LOSSES[self.loss](y, self.predict(X), sample_weight, weight_sum)
+        if alpha:
+            value = value + 0.5 * alpha * self.penalty() / weight_sum
+        return value
+
+    def is_usable(self, X, y, sample_weight=None):
+        """Whether the parameters give finite outputs and a finite loss on
+        ``(X, y)``.
+
+        Usually settled by a bound computed from the weights and ``max |X|``
+        (:meth:`provably_finite`); otherwise by chunked predictions, so the
+        memory used does not grow with ``n_samples * width``. Call it under
+        ``np.errstate(all="ignore")``.
+
+        Returns
+        -------
+        usable : bool, or ndarray of bool of shape (R,) when stacked
+        """
+        if self.provably_finite(X, y):
+            return True
+        out = self.predict(X)
+        finite = np.isfinite(out).all(axis=(-2, -1))
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        value = LOSSES[self.loss](y, out, sample_weight, weight_sum)
+        usable = finite & np.isfinite(value)
+        return usable if self.layout.stacked else bool(usable)
+
+    def provably_finite(self, X, y):
         """Cheap sufficient condition for finite outputs and loss on ``(X, y)``.
 
         Propagates a bound on ``max |a|`` through the layers: ``|z_j| <=
@@ -331,7 +240,7 @@ class Network:
         bound leaves a wide margin below the largest float; otherwise the
         caller evaluates the network.
         """
-        if self.n_restarts != 1:
+        if self.layout.stacked:
             return False
         data = X.data if not isinstance(X, np.ndarray) else X
         if data.size == 0:
@@ -345,74 +254,235 @@ class Network:
         # that sums over n * k terms, and the rounding in the passes, stay far
         # below the largest float of the dtype
         limit = 1e-6 * float(np.finfo(self.dtype).max) / (n * k + 1)
+        last = self.layout.n_layers - 1
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             bound = bound * float(np.abs(W).sum(axis=0).max(initial=0.0))
-            if self.fit_intercept:
+            if self.layout.fit_intercept:
                 bound += float(np.abs(b).max(initial=0.0))
             if not bound < limit:  # also False for nan
                 return False
-            if i < self.n_layers - 1 and self.activation == "logistic":
+            if i < last and self.activation == "logistic":
                 bound = 1.0
-        out = self.out_activation
-        if out in ("logistic", "tanh", "softmax"):
-            p_max = 1.0
-        elif out == "exp":
-            if bound > math.log(limit):
-                return False
-            p_max = math.exp(bound)
-        else:
-            p_max = bound
-        if self.loss == "squared_error":
-            term = (p_max + y_max) * (p_max + y_max)  # no OverflowError
-        elif self.loss == "poisson":
-            # -log(p) <= -log(tiny) ~ 745 (float64) after the loss's clipping
-            term = y_max * (abs(math.log(y_max + 1.0)) + 750.0) + y_max + p_max
-        else:  # log losses clip the probabilities
-            term = p_max + y_max
-        return term < limit and p_max < limit
+        p_max = _output_bound(self.out_activation, bound, limit)
+        if p_max is None:
+            return False
+        return _loss_term_bound(self.loss, p_max, y_max) < limit and p_max < limit
 
-    def is_usable(self, X, y, sample_weight=None):
-        """Whether the current parameters give finite outputs and a finite
-        loss on ``(X, y)``.
 
-        Usually settled by a bound computed from the weights and ``max |X|``
-        (:meth:`_provably_finite`); otherwise computed from chunked
-        predictions, so the memory used does not grow with ``n_samples *
-        width``. Call it under ``np.errstate(all="ignore")``.
+def _output_bound(out_activation, bound, limit):
+    if out_activation in ("logistic", "tanh", "softmax"):
+        return 1.0
+    if out_activation == "exp":
+        return math.exp(bound) if bound <= math.log(limit) else None
+    return bound
+
+
+def _loss_term_bound(loss, p_max, y_max):
+    if loss == "squared_error":
+        return (p_max + y_max) * (p_max + y_max)  # no OverflowError
+    if loss == "poisson":
+        # -log(p) <= -log(tiny) ~ 745 (float64) after the loss's clipping
+        return y_max * (abs(math.log(y_max + 1.0)) + 750.0) + y_max + p_max
+    return p_max + y_max  # log losses clip the probabilities
+
+
+class ForwardStep(NamedTuple):
+    """One layer of a forward pass: ``z <- f(a_below @ W + b)`` in place."""
+
+    W: np.ndarray
+    b: np.ndarray | None  # shaped to broadcast over rows; None without bias
+    z: np.ndarray  # the layer's activation rows (written in place)
+    f: object  # in-place activation
+
+
+class BackwardStep(NamedTuple):
+    """One layer above the first in a backward pass (output layer first)."""
+
+    dW: np.ndarray  # gradient of the layer's weights
+    db: np.ndarray | None  # gradient of its biases
+    a_below_T: np.ndarray  # transposed activations of the layer below
+    W_T: np.ndarray  # transposed weights
+    delta_below: np.ndarray  # delta of the layer below (written)
+    a_below: np.ndarray  # activations of the layer below
+    work_below: np.ndarray  # scratch rows shaped like the layer below
+
+
+class BatchPlan(NamedTuple):
+    """Views of a workspace's buffers for a batch of ``n`` rows."""
+
+    forward: tuple  # of ForwardStep, input layer first
+    backward: tuple  # of BackwardStep, output layer first
+    dW0: np.ndarray | None  # gradient of the first layer's weights
+    db0: np.ndarray | None  # and biases
+    delta_out: np.ndarray | None  # output delta rows
+    work_out: np.ndarray | None  # scratch rows shaped like the output
+    flat_delta: np.ndarray | None  # output delta as one vector (single net)
+    ones: np.ndarray | None  # n ones: intercept gradients are ones @ delta
+    inv_n: np.ndarray  # 1 / n as a 0-d array (faster than a float)
+
+
+class Workspace:
+    """Buffers of one call: activations, deltas, scratch and the gradient.
+
+    A workspace serves batches of up to ``n_rows`` rows of one network and
+    caches one :class:`BatchPlan` per batch size. It belongs to the call that
+    made it; the network it reads is never written.
+
+    Parameters
+    ----------
+    network : Network
+    n_rows : int
+        Largest batch the workspace serves.
+    training : bool, default=True
+        Whether to allocate deltas and the gradient vector.
+
+    Attributes
+    ----------
+    grad : ndarray of shape (layout.n_total,)
+        Gradient of the last :meth:`loss_grad` call, laid out like ``theta``
+        (training workspaces only).
+    param_grad : ndarray of shape (layout.n_params,)
+        Its trainable prefix.
+    """
+
+    def __init__(self, network, n_rows, training=True):
+        layout = network.layout
+        self.network = network
+        self.layout = layout
+        self.n_rows = n_rows = max(int(n_rows), 1)
+        self.training = training
+        lead, dtype = layout.lead, network.dtype
+        units = layout.layer_units[1:]
+        self._acts = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
+        self._plans = {}
+        self._mm = np.matmul if layout.stacked else np.dot  # dot: small arrays
+        self._act = ACTIVATIONS[network.activation]
+        self._out_act = ACTIVATIONS[network.out_activation]
+        if not training:
+            return
+        R = layout.n_restarts
+        self._deltas = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
+        scratch = np.empty(R * n_rows * max(units), dtype=dtype)
+        self._work = [
+            scratch[: R * n_rows * u].reshape(*lead, n_rows, u) for u in units
+        ]
+        self._ones = np.ones(n_rows, dtype=dtype)
+        self._penalty_work = np.empty(layout.n_coef, dtype=dtype)
+        self._weights = network.theta[: layout.n_coef]  # the penalised part
+        self.grad = np.zeros(layout.n_total, dtype=dtype)
+        self.param_grad = self.grad[: layout.n_params]
+        self._weight_grad = self.grad[: layout.n_coef]
+        self._coef_grads, self._intercept_grads = layout.views(self.grad)
+        self._fused = (network.out_activation, network.loss) in CANONICAL_PAIRS
+        self._squared = network.loss == "squared_error"
+        self._deriv = DERIVATIVES[network.activation]
+        self._out_deriv = DERIVATIVES[network.out_activation]
+        self._loss_value = LOSSES[network.loss]
+        self._loss_grad = LOSS_GRADIENTS[network.loss]
+
+    # ------------------------------------------------------------------
+    def plan(self, n):
+        """The cached :class:`BatchPlan` for ``n <= n_rows`` rows."""
+        plan = self._plans.get(n)
+        if plan is None:
+            if n > self.n_rows:
+                raise ValueError(
+                    f"batch of {n} rows; the workspace holds {self.n_rows}"
+                )
+            plan = self._plans[n] = self._build_plan(n)
+        return plan
+
+    def _build_plan(self, n):
+        net, layout = self.network, self.layout
+        stacked, last = layout.stacked, layout.n_layers - 1
+
+        def rows(a):
+            return a[:, :n] if stacked else a[:n]
+
+        def transposed(a):
+            return a.transpose(0, 2, 1) if stacked else a.T
+
+        biases = [
+            (b[:, None, :] if stacked else b) if layout.fit_intercept else None
+            for b in net.intercepts
+        ]
+        forward = tuple(
+            ForwardStep(
+                net.coefs[i],
+                biases[i],
+                rows(self._acts[i]),
+                self._out_act if i == last else self._act,
+            )
+            for i in range(layout.n_layers)
+        )
+        inv_n = np.array(1.0 / n, dtype=net.dtype)
+        if not self.training:
+            return BatchPlan(forward, (), None, None, None, None, None, None, inv_n)
+        deltas = [rows(d) for d in self._deltas]
+        works = [rows(w) for w in self._work]
+        db = self._intercept_grads if layout.fit_intercept else [None] * (last + 1)
+        backward = tuple(
+            BackwardStep(
+                self._coef_grads[i],
+                db[i],
+                transposed(forward[i - 1].z),
+                transposed(net.coefs[i]),
+                deltas[i - 1],
+                forward[i - 1].z,
+                works[i - 1],
+            )
+            for i in range(last, 0, -1)
+        )
+        return BatchPlan(
+            forward,
+            backward,
+            self._coef_grads[0],
+            db[0],
+            deltas[-1],
+            works[-1],
+            None if stacked else deltas[-1].reshape(-1),
+            self._ones[:n],
+            inv_n,
+        )
+
+    # ------------------------------------------------------------------
+    def forward(self, X, plan=None):
+        """Output activations for ``X`` (a view into this workspace).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+        plan : BatchPlan, default=None
+            The plan for ``n`` rows, when the caller already has it.
 
         Returns
         -------
-        usable : bool, or ndarray of bool of shape (n_restarts,)
+        out : ndarray of shape (*layout.lead, n, n_outputs)
         """
-        if self._provably_finite(X, y):
-            return True
-        out = self.predict(X)
-        finite = np.isfinite(out).all(axis=(-2, -1))
-        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
-        value = self._loss_value(y, out, sample_weight, weight_sum)
-        usable = finite & np.isfinite(value)
-        return bool(usable) if self.n_restarts == 1 else usable
-
-    def _penalty(self):
-        """Squared norm of the weights: a float, or an array (R,) of them."""
-        if self.n_restarts == 1:
-            w = self.theta[: self.n_coef]
-            return float(np.dot(w, w))
-        return sum(np.einsum("rij,rij->r", W, W) for W in self.coefs)
-
-    def objective(self, X, y, sample_weight=None, alpha=0.0):
-        """Objective (loss plus L2 penalty) at the current parameters."""
-        p = self.forward(X)
-        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
-        if not weight_sum > 0:
-            return 0.0 if self.n_restarts == 1 else np.zeros(self.n_restarts)
-        value = self._loss_value(y, p, sample_weight, weight_sum)
-        if alpha:
-            value = value + 0.5 * alpha * self._penalty() / weight_sum
-        return value
+        steps = (plan or self.plan(X.shape[0])).forward
+        a = X
+        if not isinstance(X, np.ndarray):  # scipy sparse matrix
+            W, b, z, f = steps[0]
+            if self.layout.stacked:
+                for r in range(self.layout.n_restarts):
+                    z[r] = X @ W[r]
+            else:
+                z[...] = X @ W
+            if b is not None:
+                z += b
+            a = f(z)
+            steps = steps[1:]
+        mm = self._mm
+        for W, b, z, f in steps:
+            mm(a, W, out=z)
+            if b is not None:
+                z += b
+            a = f(z)
+        return a
 
     def loss_grad(self, X, y, sample_weight=None, alpha=0.0):
-        """Objective at the current parameters; its gradient goes to ``grad``.
+        """Objective at the network's parameters; its gradient goes to
+        :attr:`grad`.
 
         Parameters
         ----------
@@ -425,77 +495,80 @@ class Network:
 
         Returns
         -------
-        loss : float, or ndarray of shape (n_restarts,) when ``n_restarts > 1``
-            (a new array on every call)
+        loss : float, or ndarray of shape (R,) when stacked (a new array)
         """
         n = X.shape[0]
-        plan = self._plans.get(n) if self._capacity else None
-        if plan is None:
-            plan = self._plan(n)
-        p = self._forward(X, plan)
-        delta = plan[-1][5]
+        plan = self._plans.get(n) or self.plan(n)
+        p = self.forward(X, plan)
         if sample_weight is None:
             weight_sum = n
         else:
             weight_sum = float(sample_weight.sum())
             if weight_sum <= 0:
                 self.grad.fill(0)
-                return 0.0 if self.n_restarts == 1 else np.zeros(self.n_restarts)
+                return np.zeros(self.layout.lead) if self.layout.stacked else 0.0
+        value = self._output_delta(p, y, sample_weight, weight_sum, plan)
+        # δ rules, output layer first; intercept gradients are ones @ delta
+        # (a BLAS gemv), faster than an axis reduction
+        delta = plan.delta_out
+        deriv, ones, mm = self._deriv, plan.ones, self._mm
+        for dW, db, aT, WT, prev, a, work in plan.backward:
+            mm(aT, delta, out=dW)
+            if db is not None:
+                mm(ones, delta, out=db)
+            mm(delta, WT, out=prev)
+            deriv(a, prev, work)
+            delta = prev
+        if isinstance(X, np.ndarray):
+            mm(X.T, delta, out=plan.dW0)
+        else:
+            self._sparse_first_layer_grad(X, delta, plan.dW0)
+        if plan.db0 is not None:
+            mm(ones, delta, out=plan.db0)
+        if alpha:
+            c = alpha / weight_sum
+            value = value + 0.5 * c * self.network.penalty()
+            np.multiply(self._weights, c, out=self._penalty_work)
+            self._weight_grad += self._penalty_work
+        return value
 
-        layers, dW, db, inv_n, flat = self._backward[n]
-        # Output delta dL/dz: fused p - y for canonical pairs, otherwise the
-        # general rule dL/dp * f'(z) with f' taken from the activations.
+    def _output_delta(self, p, y, sample_weight, weight_sum, plan):
+        """Write the output delta dL/dz (scaled by the sample weights) and
+        return the loss value."""
+        delta = plan.delta_out
+        # fused p - y for canonical pairs, otherwise dL/dp * f'(z) with f'
+        # taken from the activations
         if self._fused:
             np.subtract(p, y, out=delta)
-            if self.loss == "squared_error":
+            if self._squared and plan.flat_delta is not None and sample_weight is None:
                 # the residual is the delta: no second pass over p - y
-                if self.n_restarts == 1 and sample_weight is None:
-                    value = 0.5 * float(flat.dot(flat)) / n
-                elif sample_weight is None:
-                    value = (0.5 / n) * np.einsum("rij,rij->r", delta, delta)
-                else:
-                    per_sample = np.einsum("...ij,...ij->...i", delta, delta)
-                    value = (0.5 / weight_sum) * np.dot(per_sample, sample_weight)
-                    if self.n_restarts == 1:
-                        value = float(value)
+                flat = plan.flat_delta
+                value = 0.5 * float(flat.dot(flat)) / weight_sum
+            elif self._squared:
+                value = self._squared_value(delta, sample_weight, weight_sum)
             else:
                 value = self._loss_value(y, p, sample_weight, weight_sum)
         else:
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
-            self._out_deriv(p, delta, plan[-1][6])
+            self._out_deriv(p, delta, plan.work_out)
         if sample_weight is None:
-            np.multiply(delta, inv_n, out=delta)
+            np.multiply(delta, plan.inv_n, out=delta)
         else:
             delta *= (sample_weight / weight_sum)[:, None]
-
-        deriv = self._deriv
-        ones = self._plans[-n]
-        mm = self._mm
-        # Intercept gradients are ones @ delta (a BLAS gemv), faster than an
-        # axis reduction.
-        for dW_i, db_i, aT, WT, prev, a, work in layers:
-            mm(aT, delta, out=dW_i)
-            if db_i is not None:
-                mm(ones, delta, out=db_i)
-            mm(delta, WT, out=prev)
-            deriv(a, prev, work)
-            delta = prev
-        if not isinstance(X, np.ndarray):
-            if self.n_restarts == 1:
-                dW[...] = X.T @ delta
-            else:
-                for r in range(self.n_restarts):
-                    dW[r] = X.T @ delta[r]
-        else:
-            mm(X.T, delta, out=dW)
-        if db is not None:
-            mm(ones, delta, out=db)
-
-        if alpha:
-            c = alpha / weight_sum
-            value = value + 0.5 * c * self._penalty()
-            w = self.theta[: self.n_coef]
-            np.multiply(w, c, out=self._penalty_work)
-            self.grad[: self.n_coef] += self._penalty_work
         return value
+
+    def _squared_value(self, residual, sample_weight, weight_sum):
+        # half the squared residual (stacked, or weighted)
+        if sample_weight is None:
+            return (0.5 / weight_sum) * np.einsum("rij,rij->r", residual, residual)
+        per_sample = np.einsum("...ij,...ij->...i", residual, residual)
+        value = (0.5 / weight_sum) * np.dot(per_sample, sample_weight)
+        return value if self.layout.stacked else float(value)
+
+    def _sparse_first_layer_grad(self, X, delta, dW0):
+        if self.layout.stacked:
+            for r in range(self.layout.n_restarts):
+                dW0[r] = X.T @ delta[r]
+        else:
+            dW0[...] = X.T @ delta

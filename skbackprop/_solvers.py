@@ -11,6 +11,8 @@ import numpy as np
 import scipy.linalg.blas
 import scipy.optimize
 
+from ._schedules import Constant, make_schedule
+
 #: BLAS ``y <- a x + y`` by dtype
 _AXPY = {
     np.dtype(np.float64): scipy.linalg.blas.daxpy,
@@ -26,6 +28,10 @@ class SGD:
     ``theta <- theta + mu v - eta g`` (Nesterov). With ``mu = 0`` both are the
     plain rule ``theta <- theta - eta g``.
 
+    The optimizer's state is the velocity and its schedule's rate
+    (:meth:`state_dict`); the rate comes from a schedule object
+    (:mod:`skbackprop._schedules`).
+
     Parameters
     ----------
     params : ndarray of shape (n_params,)
@@ -38,6 +44,8 @@ class SGD:
     nesterov : bool, default=True
     power_t : float, default=0.5
         Exponent of the ``invscaling`` schedule ``eta_t = eta_0 / (t + 1)**power_t``.
+    schedule : object, default=None
+        A schedule to use instead of the one ``lr_schedule`` names.
     """
 
     def __init__(
@@ -48,9 +56,12 @@ class SGD:
         momentum=0.9,
         nesterov=True,
         power_t=0.5,
+        schedule=None,
     ):
+        if schedule is None:
+            schedule = make_schedule(lr_schedule, learning_rate_init, power_t)
+        self.schedule = schedule
         self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate_init
         self.lr_schedule = lr_schedule
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
@@ -62,6 +73,11 @@ class SGD:
         if params.flags.c_contiguous:
             self._axpy = _AXPY.get(params.dtype)
 
+    @property
+    def learning_rate(self):
+        """The current step size (the schedule's rate)."""
+        return self.schedule.rate
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_axpy"] = state["_axpy"] is not None  # BLAS functions do not pickle
@@ -70,6 +86,25 @@ class SGD:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._axpy = _AXPY.get(self.velocity.dtype) if self._axpy else None
+
+    def state_dict(self):
+        """The optimizer's state as arrays and numbers.
+
+        Returns
+        -------
+        state : dict
+        """
+        return {"velocity": self.velocity.copy(), "rate": _copy(self.schedule.rate)}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.velocity[...] = state["velocity"]
+        self.schedule.rate = _copy(state["rate"])
 
     def update(self, params, grad):
         """Move ``params`` in place by one step against ``grad``.
@@ -81,7 +116,7 @@ class SGD:
         grad : ndarray of shape (n_params,)
             Gradient of the objective at ``params``.
         """
-        lr = self.learning_rate
+        lr = self.schedule.rate
         axpy = self._axpy
         if self.momentum == 0.0 and axpy is not None and type(lr) is float:
             # theta <- theta - eta g
@@ -121,10 +156,7 @@ class SGD:
         time_step : int
             Number of training samples seen so far.
         """
-        if self.lr_schedule == "invscaling":
-            self.learning_rate = (
-                self.learning_rate_init / (time_step + 1) ** self.power_t
-            )
+        self.schedule.epoch_end(time_step)
 
     def trigger_stopping(self):
         """Called when progress stalls; return True to stop.
@@ -137,16 +169,14 @@ class SGD:
         stop : bool
             Whether training should stop.
         """
-        if self.lr_schedule != "adaptive":
-            return True
-        if np.max(self.learning_rate) <= 1e-6:
-            return True
-        self.learning_rate = self.learning_rate / 5.0
-        return False
+        return not self.schedule.reduce()
 
 
 class Adam:
     """Adam (Kingma and Ba, 2014) on a flat parameter vector.
+
+    Its state is the step count and the two moment estimates
+    (:meth:`state_dict`).
 
     Parameters
     ----------
@@ -161,6 +191,7 @@ class Adam:
     def __init__(
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
+        self.schedule = Constant(learning_rate_init)
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.beta_1 = float(beta_1)
@@ -170,6 +201,26 @@ class Adam:
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
         self._work = np.empty_like(params)
+
+    def state_dict(self):
+        """The optimizer's state as arrays and numbers.
+
+        Returns
+        -------
+        state : dict
+        """
+        return {"t": int(self.t), "m": self.m.copy(), "v": self.v.copy()}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.t = int(state["t"])
+        self.m[...] = state["m"]
+        self.v[...] = state["v"]
 
     def update(self, params, grad):
         """Move ``params`` in place by one Adam step.
@@ -192,7 +243,7 @@ class Adam:
         work *= 1.0 - b2
         v += work
         self.learning_rate = (
-            self.learning_rate_init * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+            self.schedule.rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
         )
         np.sqrt(v, out=work)
         work += self.epsilon
@@ -229,6 +280,10 @@ class Adam:
             Whether training should stop.
         """
         return True
+
+
+def _copy(rate):
+    return rate.copy() if isinstance(rate, np.ndarray) else rate
 
 
 def minimize_lbfgs(fun, x0, max_iter, max_fun, tol, callback=None):

@@ -236,9 +236,10 @@ def test_non_canonical_pairs_differ_from_p_minus_y():
 def test_logistic_log_loss_is_binary():
     """The multilabel pair: Network treats logistic + log_loss as the binary
     cross-entropy of each output, whose canonical delta is p - y."""
+    from skbackprop._layout import Layout
     from skbackprop._network import Network
 
-    net = Network([2, 3], "tanh", "logistic", "log_loss")
+    net = Network(Layout([2, 3]), "tanh", "logistic", "log_loss")
     assert net.loss == "binary_log_loss"
     rng = np.random.default_rng(5)
     y, p = _canonical_data("logistic", "binary_log_loss", 3, rng)

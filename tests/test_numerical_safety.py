@@ -370,7 +370,7 @@ def test_divergence_in_partial_fit(solver):
 # ----------------------------------------------------------------------------
 # Ctrl-C during fit
 class _Interrupter:
-    """Wraps ``Network.loss_grad``: raises KeyboardInterrupt on call ``at``
+    """Wraps ``Workspace.loss_grad``: raises KeyboardInterrupt on call ``at``
     (1-based) and records the parameters seen by every call."""
 
     def __init__(self, monkeypatch, at):
@@ -378,19 +378,19 @@ class _Interrupter:
         self.calls = 0
         self.calls_after = 0
         self.thetas = []
-        original = skbackprop._network.Network.loss_grad
+        original = skbackprop._network.Workspace.loss_grad
         interrupter = self
 
-        def loss_grad(net, *args, **kwargs):
+        def loss_grad(ws, *args, **kwargs):
             interrupter.calls += 1
-            interrupter.thetas.append(net.theta.copy())
+            interrupter.thetas.append(ws.network.theta.copy())
             if interrupter.calls == interrupter.at:
                 raise KeyboardInterrupt
             if interrupter.calls > interrupter.at:
                 interrupter.calls_after += 1
-            return original(net, *args, **kwargs)
+            return original(ws, *args, **kwargs)
 
-        monkeypatch.setattr(skbackprop._network.Network, "loss_grad", loss_grad)
+        monkeypatch.setattr(skbackprop._network.Workspace, "loss_grad", loss_grad)
 
 
 def _interrupted_fit(est, X, y, monkeypatch, at):
@@ -466,7 +466,8 @@ def test_keyboard_interrupt_during_the_first_epoch(Est, solver, at, monkeypatch)
     interrupter = _interrupted_fit(est, X, y, monkeypatch, at)
     assert est.n_iter_ == 0
     assert est.loss_curve_ == []
-    np.testing.assert_array_equal(est._net.theta, interrupter.thetas[0])
+    theta = np.concatenate([a.ravel() for a in est.coefs_ + est.intercepts_])
+    np.testing.assert_array_equal(theta, interrupter.thetas[0])
     _check_usable(est, X)
 
 

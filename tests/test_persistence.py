@@ -11,7 +11,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold
@@ -270,7 +270,7 @@ def test_clone_of_a_fitted_estimator_is_unfitted(Est, solver):
         k for k in vars(cloned) if k.endswith("_") and not k.startswith("__")
     ]
     assert fitted_attrs == []
-    assert not hasattr(cloned, "_net")
+    assert not hasattr(cloned, "_layer_units")
     with pytest.raises(NotFittedError):
         check_is_fitted(cloned)
     with pytest.raises(NotFittedError):
@@ -381,8 +381,6 @@ def _fitted_state(est):
     """Deep copy of everything fit stored: all attributes but the parameters."""
     params = est.get_params(deep=False)
     state = {k: copy.deepcopy(v) for k, v in vars(est).items() if k not in params}
-    state["_net.theta"] = est._net.theta.copy()
-    state["_net.layer_units"] = list(est._net.layer_units)
     return state
 
 
@@ -390,9 +388,11 @@ def _assert_same_state(before, after):
     assert before.keys() == after.keys()
     for key, old in before.items():
         new = after[key]
-        if key in ("_net", "_optimizer", "_random_state", "_label_binarizer"):
+        if key in ("_random_state", "_label_binarizer"):
             continue  # objects compared through their content elsewhere
-        if isinstance(old, list) and old and isinstance(old[0], np.ndarray):
+        if isinstance(old, dict):
+            _assert_same_state(old, new)
+        elif isinstance(old, list) and old and isinstance(old[0], np.ndarray):
             assert len(old) == len(new), key
             for a, b in zip(old, new):
                 assert a.dtype == b.dtype, key
@@ -431,10 +431,147 @@ def test_set_params_leaves_every_fitted_attribute_unchanged(Est, solver):
     est.set_params(**changes)
     after = _fitted_state(est)
     _assert_same_state(before, after)
-    np.testing.assert_array_equal(after["_net.theta"], before["_net.theta"])
-    assert after["_net.layer_units"] == before["_net.layer_units"]
     for out, out0 in zip(_outputs(est, X), outputs):
         np.testing.assert_array_equal(out, out0)
     # and a pickle taken after set_params still holds the fitted model
     for out, out0 in zip(_outputs(_pickle(est), X), outputs):
         np.testing.assert_array_equal(out, out0)
+
+
+# ----------------------------------------------------------------------------
+# the public weights are the model
+def _edit(est, how):
+    """Change the first layer's weights by replacing the item or writing in."""
+    W = est.coefs_[0] * 0.5 + 0.25
+    b = est.intercepts_[-1] - 1.0
+    if how == "replace":
+        est.coefs_[0] = W
+        est.intercepts_[-1] = b
+    else:
+        est.coefs_[0][...] = W
+        est.intercepts_[-1][...] = b
+    return W.copy(), b.copy()
+
+
+def _reference_output(est, X):
+    """The network's output from the public weights, in plain numpy."""
+    a = X
+    for i, (W, b) in enumerate(zip(est.coefs_, est.intercepts_)):
+        z = a @ W + b
+        last = i == len(est.coefs_) - 1
+        if not last:
+            a = np.maximum(z, 0)  # relu
+        elif est.out_activation_ == "softmax":
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            a = e / e.sum(axis=1, keepdims=True)
+        else:
+            a = z
+    return a
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("how", ["replace", "write"])
+def test_edited_weights_reach_predict_and_pickles(Est, how):
+    est, X, _ = _fitted(Est, solver="adam")
+    _edit(est, how)
+    expected = _reference_output(est, X)
+    got = est.predict_proba(X) if Est is BackpropClassifier else est.predict(X)
+    np.testing.assert_allclose(got.reshape(expected.shape), expected, rtol=1e-10)
+    for restored in (_pickle(est), _joblib_bytes(est)):
+        _assert_identical_weights(restored, est)
+        _assert_identical_outputs(restored, est, X)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("how", ["replace", "write"])
+@pytest.mark.parametrize("continued", ["partial_fit", "warm_start"])
+def test_edited_weights_are_where_training_continues(Est, how, continued):
+    est, X, y = _fitted(Est, solver="sgd", learning_rate_init=1e-12, momentum=0.0)
+    W, b = _edit(est, how)
+    # a step of size 1e-12 moves the weights by far less than the edit
+    if continued == "partial_fit":
+        est.partial_fit(X, y)
+    else:
+        _fit(est.set_params(warm_start=True, max_iter=1), X, y)
+    np.testing.assert_allclose(est.coefs_[0], W, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(est.intercepts_[-1], b, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_edited_weights_of_a_wrong_shape_are_refused(Est):
+    est, X, y = _fitted(Est, solver="adam")
+    est.coefs_[0] = est.coefs_[0][:, :-1]
+    with pytest.raises(ValueError, match=r"coefs_\[0\] has shape"):
+        est.predict(X)
+    with pytest.raises(ValueError, match=r"coefs_\[0\] has shape"):
+        est.partial_fit(X, y)
+
+
+# ----------------------------------------------------------------------------
+# skops: a secure loader can trust the fitted state
+skops_io = pytest.importorskip("skops.io")
+
+
+def _skops_case(name):
+    """``(model, X, y)``: a fitted estimator (or pipeline) of one kind."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    if name == "pipeline":
+        X, y = _data(BackpropRegressor)
+        inner = BackpropRegressor(
+            hidden_layer_sizes=(7, 4), max_iter=15, random_state=0
+        )
+        return _fit(make_pipeline(MinMaxScaler(), inner), X, y), X, y
+    Est, params = {
+        "adam": (BackpropRegressor, {}),
+        "sgd-adaptive-per-layer": (
+            BackpropClassifier,
+            {
+                "solver": "sgd",
+                "learning_rate": "adaptive",
+                "learning_rate_init": [0.1, 0.01, 0.05],
+            },
+        ),
+        "lbfgs-restarts": (BackpropClassifier, {"solver": "lbfgs", "n_init": 2}),
+        "restarts-early-stopping": (
+            BackpropRegressor,
+            {"n_init": 3, "early_stopping": True},
+        ),
+        "float32": (BackpropRegressor, {"solver": "sgd", "dtype": np.float32}),
+    }[name]
+    return _fitted(Est, **params)
+
+
+SKOPS_CASES = [
+    "adam",
+    "sgd-adaptive-per-layer",
+    "lbfgs-restarts",
+    "restarts-early-stopping",
+    "float32",
+    "pipeline",
+]
+PUBLIC_CLASSES = {
+    "skbackprop._multilayer_perceptron.BackpropRegressor",
+    "skbackprop._multilayer_perceptron.BackpropClassifier",
+}
+
+
+@pytest.mark.parametrize("name", SKOPS_CASES)
+def test_skops_round_trip_trusts_only_the_public_classes(name):
+    est, X, y = _skops_case(name)
+    data = skops_io.dumps(est)
+    untrusted = skops_io.get_untrusted_types(data=data)
+    assert set(untrusted) <= PUBLIC_CLASSES, untrusted
+    loaded = skops_io.loads(data, trusted=untrusted)
+    if name == "pipeline":
+        np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+        loaded, est, X = loaded[-1], est[-1], est[:-1].transform(X)
+    _assert_identical_weights(loaded, est)
+    _assert_identical_outputs(loaded, est, X)
+    if est.solver != "lbfgs":
+        # training goes on after loading exactly as it does from the original
+        kwargs = {"classes": est.classes_} if is_classifier(est) else {}
+        loaded.partial_fit(X, y, **kwargs)
+        est.partial_fit(X, y, **kwargs)
+        _assert_identical_weights(loaded, est)

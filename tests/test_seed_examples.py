@@ -67,7 +67,7 @@ def _set_weights(est, X, y, coefs, intercepts=None):
 
     One ``partial_fit`` builds the network (and moves its random initial
     weights by a step, which is irrelevant), then the weights are written into
-    the writable ``coefs_``/``intercepts_`` views.
+    the public ``coefs_``/``intercepts_`` arrays (they are the model).
     """
     est.partial_fit(X, y)
     for i, W in enumerate(coefs):
@@ -79,11 +79,11 @@ def _set_weights(est, X, y, coefs, intercepts=None):
 
 def _engine_gradient(est, X, Y):
     """Gradient of the model's objective at its current weights (copied)."""
-    net = est._net
+    net = est._network()
+    ws = net.workspace(X.shape[0])
     Y = np.ascontiguousarray(np.asarray(Y, dtype=net.dtype).reshape(X.shape[0], -1))
-    value = net.loss_grad(np.ascontiguousarray(X, dtype=net.dtype), Y, None, est.alpha)
-    coef_grads = [g.copy() for g in net.coef_grads]
-    intercept_grads = [g.copy() for g in net.intercept_grads]
+    value = ws.loss_grad(np.ascontiguousarray(X, dtype=net.dtype), Y, None, est.alpha)
+    coef_grads, intercept_grads = net.layout.views(ws.grad.copy())
     return value, coef_grads, intercept_grads
 
 
@@ -250,7 +250,8 @@ def test_lecture_reproduces_the_printed_weights_from_rs_initial_weights():
 def _hessian_max_eigenvalue(est, X, Y, h=1e-5):
     """Largest eigenvalue of the Hessian of the model's (mean) objective, by
     central differences of the back-propagated gradient."""
-    net = est._net
+    net = est._network()
+    ws = net.workspace(X.shape[0])
     theta = net.params.copy()
     Y = np.ascontiguousarray(Y, dtype=net.dtype).reshape(X.shape[0], -1)
     H = np.empty((theta.size, theta.size))
@@ -259,8 +260,8 @@ def _hessian_max_eigenvalue(est, X, Y, h=1e-5):
         for sign in (1.0, -1.0):
             net.params[...] = theta
             net.params[j] += sign * h
-            net.loss_grad(X, Y, None, 0.0)
-            columns.append(net.param_grad.copy())
+            ws.loss_grad(X, Y, None, 0.0)
+            columns.append(ws.param_grad.copy())
         H[:, j] = (columns[0] - columns[1]) / (2 * h)
     net.params[...] = theta
     return np.linalg.eigvalsh(0.5 * (H + H.T)).max()
@@ -598,8 +599,9 @@ def _xor_model(**params):
 def test_first_restart_is_the_single_fit():
     single = _quiet_fit(_xor_model(random_state=3), XOR_X, XOR_Y)
     multi = _quiet_fit(_xor_model(random_state=3, n_init=3), XOR_X, XOR_Y)
-    # Restarts draw their initial weights one after the other from the same
-    # generator, so restart 0 starts, and ends, where the n_init=1 fit does.
+    # Restart 0 draws from the estimator's generator as the n_init=1 fit does
+    # (the others from a generator derived from it), so it starts, and ends,
+    # where the single fit does.
     assert multi.restart_losses_.shape == (3,)
     assert_allclose(multi.restart_losses_[0], single.loss_, rtol=1e-10)
     assert multi.best_restart_ == int(np.argmin(multi.restart_losses_))

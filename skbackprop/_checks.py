@@ -1,0 +1,138 @@
+"""Input checks of the estimators: dtypes, sample weights, layer sizes and
+learning rates, each rule in one place."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.utils.validation import check_array
+
+
+def cast(array, dtype, name):
+    """``array`` as ``dtype``; a ValueError if values overflow the new dtype.
+
+    Parameters
+    ----------
+    array : ndarray or sparse matrix
+    dtype : numpy dtype
+    name : str
+        How the error message calls the array.
+
+    Returns
+    -------
+    array : ndarray or sparse matrix
+    """
+    if array.dtype == dtype:
+        return array
+    with np.errstate(all="ignore"):
+        converted = array.astype(dtype)
+    data = converted.data if issparse(converted) else converted
+    if not np.isfinite(data).all():
+        raise ValueError(
+            f"{name} has values too large for {np.dtype(dtype).name} (the dtype of "
+            f"the model, set by the training data X); scale {name} down or use "
+            "float64 data."
+        )
+    return converted
+
+
+def validate_sample_weight(sample_weight, n_samples, dtype):
+    """Check ``sample_weight`` (a number or one non-negative weight per row).
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,) and dtype ``dtype``
+    """
+    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
+        # a number weighs every sample alike, as in scikit-learn
+        sample_weight = np.full(n_samples, float(sample_weight))
+    sample_weight = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+    )
+    if sample_weight.ndim != 1:
+        raise ValueError(
+            f"sample_weight must be 1D, got an array of shape {sample_weight.shape}."
+        )
+    if sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sample_weight.shape[0]} entries but X has "
+            f"{n_samples} samples."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight must not be all zero: at least one weight must be positive."
+        )
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight is too large: its sum overflows. Rescale the weights "
+            "(the loss only depends on their ratios; the L2 penalty is divided "
+            "by their sum)."
+        )
+    return cast(sample_weight, dtype, "sample_weight")
+
+
+def hidden_sizes(sizes):
+    """``hidden_layer_sizes`` as a list of positive ints.
+
+    Returns
+    -------
+    sizes : list of int
+    """
+    if not hasattr(sizes, "__iter__"):
+        sizes = [sizes]
+    sizes = list(sizes)
+    for s in sizes:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (Integral, np.integer)):
+            raise ValueError(
+                f"hidden_layer_sizes must contain positive integers, got {sizes!r}."
+            )
+        if s <= 0:
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes!r}.")
+    return [int(s) for s in sizes]
+
+
+def check_learning_rate_init(lr):
+    """A sequence of per-layer rates must hold positive finite numbers (for
+    every solver, so that a grid over solvers fails early)."""
+    if np.ndim(lr) == 0:
+        return
+    try:
+        rates = np.asarray(lr, dtype=float)
+    except (TypeError, ValueError):
+        rates = None
+    if (
+        rates is None
+        or rates.ndim != 1
+        or rates.size == 0
+        or not np.all(np.isfinite(rates))
+        or np.any(rates <= 0)
+    ):
+        raise ValueError(
+            "learning_rate_init must be a positive float or a sequence of "
+            f"positive floats, one per weight layer; got {lr!r}."
+        )
+
+
+def layer_rates(lr, layout, dtype):
+    """Step size per trainable parameter: a float, or an array for per-layer
+    rates (``learning_rate_init`` given as a sequence, checked by
+    :func:`check_learning_rate_init`).
+
+    Returns
+    -------
+    rate : float or ndarray of shape (layout.n_params,)
+    """
+    if np.ndim(lr) == 0:
+        return float(lr)
+    lr = np.asarray(lr, dtype=float)
+    if lr.ndim != 1 or lr.shape[0] != layout.n_layers:
+        raise ValueError(
+            f"learning_rate_init has {lr.size} entries but the network has "
+            f"{layout.n_layers} weight layers (hidden_layer_sizes + output); "
+            "give one rate per layer or a single float."
+        )
+    return lr[layout.layer_index()].astype(dtype)

@@ -1,0 +1,178 @@
+"""Docstring fragments shared by the two estimators (numpydoc sections)."""
+
+COMMON_PARAMETERS = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
+        Units of each hidden layer; ``()`` gives a network with no hidden
+        layer (a generalised linear model trained by gradient descent).
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden units: ``x``, ``1 / (1 + exp(-x))``,
+        ``tanh(x)`` or ``max(0, x)``.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        Weight optimisation. ``'sgd'`` is minibatch gradient descent
+        (``batch_size=1`` is sequential mode, ``batch_size=n_samples`` is
+        full-batch descent), ``'adam'`` the Adam optimiser, ``'lbfgs'`` the
+        quasi-Newton L-BFGS-B of :func:`scipy.optimize.minimize` on the whole
+        training set.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``alpha / (2 W) * sum ||W_i||**2`` on the
+        weights (not the intercepts), ``W`` being the sum of sample weights of
+        the batch.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; ``'auto'`` is
+        ``min(200, n_samples)``. Clipped to ``n_samples`` with a warning.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of ``solver='sgd'``: constant, ``eta_0 / (t + 1) **
+        power_t`` with ``t`` the number of samples seen, or divided by 5 each
+        time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+    learning_rate_init : float or array-like of shape (n_layers - 1,), default=0.001
+        Initial step size of ``'sgd'`` and ``'adam'``. A sequence gives each
+        weight layer (hidden layers, then the output layer) its own rate
+        ``eta^(n)``, applied to its weights and intercepts.
+
+    power_t : float, default=0.5
+        Exponent of the ``'invscaling'`` schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples every epoch (stochastic solvers).
+        Full-batch descent does not shuffle, as the order cannot matter.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the early-stopping split.
+        An int makes fits bit-for-bit reproducible.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as stalled (stochastic
+        solvers); gradient tolerance of lbfgs.
+
+    verbose : bool, default=False
+        Print the loss after every epoch or lbfgs iteration.
+
+    warm_start : bool, default=False
+        Continue from the previous solution on the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (``solver='sgd'``, ``momentum > 0``).
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-output classification, sample weights carried along) and stop
+        when its score stalls for ``n_iter_no_change`` epochs; the weights of
+        the best validation score are restored. Stochastic solvers only.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping, in (0, 1).
+
+    beta_1 : float, default=0.9
+        Decay of Adam's first-moment estimate, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay of Adam's second-moment estimate, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of Adam.
+
+    n_iter_no_change : int, default=10
+        Stalled epochs tolerated before stopping (stochastic solvers).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``solver='lbfgs'``.
+
+"""
+
+FIT_INTERCEPT_PARAMETER = """
+    fit_intercept : bool, default=True
+        Whether layers have bias terms. ``False`` trains a network without any
+        bias (``intercepts_`` then stay zero).
+
+"""
+
+INIT_PARAMETERS = """
+    init : {'glorot_uniform', 'uniform'} or callable, default='glorot_uniform'
+        Initial weights. ``'glorot_uniform'`` is scikit-learn's scheme (same
+        draws as MLP for the same ``random_state``); ``'uniform'`` draws every
+        weight and intercept from ``U[-1, 1]``; a callable
+        ``init(rng, fan_in, fan_out)`` returns the weight matrix of shape
+        ``(fan_in, fan_out)`` (intercepts start at zero) or a tuple
+        ``(weights, intercepts)``; ``rng`` is a ``numpy.random.RandomState``.
+
+    n_init : int, default=1
+        Number of random starting points. The network is trained from each and
+        the one with the lowest final training loss (highest best validation
+        score with ``early_stopping``) is kept, a guard against poor local
+        minima. With ``'sgd'``/``'adam'`` the restarts are stacked and trained
+        together, one batched matrix product per layer for all of them, on
+        the same minibatches; each stops on its own criterion. ``'lbfgs'``
+        runs them one after the other. Ignored by ``partial_fit`` (which
+        trains a single network from its first call) and when ``warm_start``
+        continues a fit.
+"""
+
+COMMON_ATTRIBUTES = """
+    loss_ : float
+        Objective (loss plus penalty) at the end of training. For the
+        stochastic solvers, the average over the last epoch's minibatches,
+        each evaluated before its update.
+
+    best_loss_ : float or None
+        Lowest ``loss_`` seen (None with early stopping).
+
+    loss_curve_ : list of float
+        ``loss_`` after every epoch (stochastic solvers) or lbfgs iteration.
+
+    validation_scores_ : list of float or None
+        Validation score after every epoch, with early stopping.
+
+    validation_loss_curve_ : list of float or None
+        Validation objective after every epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        Best validation score, with early stopping.
+
+    t_ : int
+        Number of training samples seen by the stochastic solvers.
+
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        Weight matrix of each layer. These arrays are the model: prediction,
+        pickling and continued training (``warm_start``, ``partial_fit``)
+        read them, so replacing an item or writing into one changes the
+        model.
+
+    intercepts_ : list of ndarray of shape (fan_out,)
+        Bias vector of each layer, the model as ``coefs_`` is.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string column names.
+
+    n_iter_ : int
+        Number of epochs (or lbfgs iterations) run.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Activation of the output layer.
+
+    restart_losses_ : ndarray of shape (n_init,)
+        Final training loss of every restart (``inf`` for one that diverged).
+
+    best_restart_ : int
+        Index of the restart that was kept.
+"""
