@@ -176,3 +176,107 @@ COMMON_ATTRIBUTES = """
     best_restart_ : int
         Index of the restart that was kept.
 """
+
+
+REGRESSOR_DOC = (
+    """Multi-layer perceptron regressor trained by backpropagation.
+
+    A drop-in alternative to :class:`sklearn.neural_network.MLPRegressor`
+    with the same parameters and defaults, plus ``fit_intercept`` and
+    ``out_activation``. Training runs on one flat parameter vector with
+    buffers allocated once per fit; a fitted model can be shared by any
+    number of predicting threads.
+
+    The squared-error loss is half the squared residual *summed over outputs*
+    and averaged over samples, so that ``loss_`` is the function whose
+    gradient is followed, for several outputs too.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        Loss to minimise. ``'poisson'`` needs non-negative targets and a
+        positive output activation (``'exp'`` or ``'logistic'``).
+"""
+    + COMMON_PARAMETERS
+    + FIT_INTERCEPT_PARAMETER
+    + """
+    out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
+        Activation of the output layer. ``'auto'`` is ``'identity'`` for the
+        squared error and ``'exp'`` for the Poisson loss. Any activation can
+        be paired with any loss: the output delta uses the general rule
+        ``dL/dy * f'(z)``.
+"""
+    + INIT_PARAMETERS
+    + """
+    Attributes
+    ----------
+    noise_variance_ : ndarray of shape (`n_outputs_`,)
+        Mean squared training residual of each output (weighted by
+        ``sample_weight``), the maximum-likelihood noise variance ``1/beta``
+        when squared error is read as a Gaussian likelihood. Computed on the
+        data of the last ``fit``/``partial_fit`` call.
+"""
+    + COMMON_ATTRIBUTES
+    + """
+    See Also
+    --------
+    BackpropClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : scikit-learn's implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skbackprop import BackpropRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
+    >>> reg = BackpropRegressor(hidden_layer_sizes=(20,), solver="lbfgs",
+    ...                         max_iter=500, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+)
+
+
+CLASSIFIER_DOC = (
+    """Multi-layer perceptron classifier trained by backpropagation.
+
+    A drop-in alternative to :class:`sklearn.neural_network.MLPClassifier`
+    with the same parameters and defaults, plus ``loss`` and
+    ``fit_intercept``. Handles binary, multiclass (softmax output) and
+    multilabel (independent logistic outputs) targets.
+
+    Parameters
+    ----------
+"""
+    + COMMON_PARAMETERS
+    + """
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        ``'log_loss'`` is the cross-entropy (binary for logistic outputs,
+        categorical for softmax). ``'squared_error'`` trains the same outputs
+        on half the squared difference to the one-hot targets.
+"""
+    + FIT_INTERCEPT_PARAMETER
+    + INIT_PARAMETERS
+    + """
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels seen during fit.
+"""
+    + COMMON_ATTRIBUTES
+    + """
+    See Also
+    --------
+    BackpropRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skbackprop import BackpropClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = BackpropClassifier(hidden_layer_sizes=(10,), solver="lbfgs",
+    ...                          max_iter=300, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+)

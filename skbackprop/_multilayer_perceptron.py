@@ -52,6 +52,7 @@ from ._checks import (
     layer_rates,
     validate_sample_weight,
 )
+from ._initialization import initialize
 from ._layout import Layout
 from ._network import Network
 from ._schedules import StoppingRule, make_schedule
@@ -94,35 +95,6 @@ def _divergence_message(est):
         "probably too large or the inputs/targets are badly scaled (try a smaller "
         "learning_rate_init or a MinMaxScaler/StandardScaler)."
     )
-
-
-def _draw_layer(rng, init, factor, fan_in, fan_out, fit_intercept):
-    """Initial ``(W, b)`` of one layer (see ``_BaseBackprop._draw``)."""
-    if callable(init):
-        drawn = init(rng, fan_in, fan_out)
-        W, b = drawn if isinstance(drawn, tuple) else (drawn, 0.0)
-        W = np.asarray(W)
-        if W.shape != (fan_in, fan_out) or np.shape(b) not in ((), (fan_out,)):
-            raise ValueError(
-                f"init returned weights of shape {W.shape} (and intercepts of "
-                f"shape {np.shape(b)}); expected {(fan_in, fan_out)} and "
-                f"{(fan_out,)}."
-            )
-    else:
-        bound = 1.0 if init == "uniform" else np.sqrt(factor / (fan_in + fan_out))
-        W = rng.uniform(-bound, bound, (fan_in, fan_out))
-        b = rng.uniform(-bound, bound, fan_out)
-    if not np.all(np.isfinite(W)) or not np.all(np.isfinite(b)):
-        raise ValueError("init produced non-finite initial weights.")
-    return W, (b if fit_intercept else 0.0)
-
-
-def _restart_rng(rng):
-    """A generator for restarts 1, 2, ... derived from ``rng``'s state
-    without drawing from it, so that restart 0 sees the same stream (weights,
-    validation split, shuffles) as a single fit."""
-    key = np.asarray(rng.get_state()[1], dtype=np.uint32)
-    return np.random.RandomState(np.random.SeedSequence(key).generate_state(8))
 
 
 class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
@@ -190,30 +162,8 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         net = Network(
             layout, self.activation, self.out_activation_, self._loss_name(), dtype
         )
-        rng = self._random_state
-        for r in range(n_restarts):
-            if r == 1:
-                rng = _restart_rng(self._random_state)
-            coefs = [c[r] for c in net.coefs] if layout.stacked else net.coefs
-            biases = (
-                [b[r] for b in net.intercepts] if layout.stacked else net.intercepts
-            )
-            self._draw(rng, coefs, biases)
+        initialize(net, self._random_state, self.init)
         return net
-
-    def _draw(self, rng, coefs, intercepts):
-        """Draw initial weights into ``coefs``/``intercepts`` (lists of arrays).
-
-        ``'glorot_uniform'`` draws ``U[-s, s]`` with ``s = sqrt(k / (fan_in +
-        fan_out))`` (``k = 2`` for logistic units, 6 otherwise), in
-        scikit-learn's order, so a fit starts from the same weights as
-        ``MLPRegressor``/``MLPClassifier`` with the same ``random_state``.
-        """
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        for W, b in zip(coefs, intercepts):
-            W[...], b[...] = _draw_layer(
-                rng, self.init, factor, *W.shape, self.fit_intercept
-            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -652,62 +602,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
 
 class BackpropRegressor(RegressorMixin, _BaseBackprop):
-    __doc__ = (
-        """Multi-layer perceptron regressor trained by backpropagation.
-
-    A drop-in alternative to :class:`sklearn.neural_network.MLPRegressor`
-    with the same parameters and defaults, plus ``fit_intercept`` and
-    ``out_activation``. Training runs on one flat parameter vector with
-    buffers allocated once per fit; a fitted model can be shared by any
-    number of predicting threads.
-
-    The squared-error loss is half the squared residual *summed over outputs*
-    and averaged over samples, so that ``loss_`` is the function whose
-    gradient is followed, for several outputs too.
-
-    Parameters
-    ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        Loss to minimise. ``'poisson'`` needs non-negative targets and a
-        positive output activation (``'exp'`` or ``'logistic'``).
-"""
-        + _docs.COMMON_PARAMETERS
-        + _docs.FIT_INTERCEPT_PARAMETER
-        + """
-    out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
-        Activation of the output layer. ``'auto'`` is ``'identity'`` for the
-        squared error and ``'exp'`` for the Poisson loss. Any activation can
-        be paired with any loss: the output delta uses the general rule
-        ``dL/dy * f'(z)``.
-"""
-        + _docs.INIT_PARAMETERS
-        + """
-    Attributes
-    ----------
-    noise_variance_ : ndarray of shape (`n_outputs_`,)
-        Mean squared training residual of each output (weighted by
-        ``sample_weight``), the maximum-likelihood noise variance ``1/beta``
-        when squared error is read as a Gaussian likelihood. Computed on the
-        data of the last ``fit``/``partial_fit`` call.
-"""
-        + _docs.COMMON_ATTRIBUTES
-        + """
-    See Also
-    --------
-    BackpropClassifier : The classifier.
-    sklearn.neural_network.MLPRegressor : scikit-learn's implementation.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_regression
-    >>> from skbackprop import BackpropRegressor
-    >>> X, y = make_regression(n_samples=200, n_features=5, random_state=0)
-    >>> reg = BackpropRegressor(hidden_layer_sizes=(20,), solver="lbfgs",
-    ...                         max_iter=500, random_state=0).fit(X, y)
-    >>> reg.predict(X[:2]).shape
-    (2,)
-    """
-    )
+    __doc__ = _docs.REGRESSOR_DOC
 
     _parameter_constraints: dict = {
         **_BaseBackprop._parameter_constraints,
@@ -893,50 +788,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
 
 
 class BackpropClassifier(ClassifierMixin, _BaseBackprop):
-    __doc__ = (
-        """Multi-layer perceptron classifier trained by backpropagation.
-
-    A drop-in alternative to :class:`sklearn.neural_network.MLPClassifier`
-    with the same parameters and defaults, plus ``loss`` and
-    ``fit_intercept``. Handles binary, multiclass (softmax output) and
-    multilabel (independent logistic outputs) targets.
-
-    Parameters
-    ----------
-"""
-        + _docs.COMMON_PARAMETERS
-        + """
-    loss : {'log_loss', 'squared_error'}, default='log_loss'
-        ``'log_loss'`` is the cross-entropy (binary for logistic outputs,
-        categorical for softmax). ``'squared_error'`` trains the same outputs
-        on half the squared difference to the one-hot targets.
-"""
-        + _docs.FIT_INTERCEPT_PARAMETER
-        + _docs.INIT_PARAMETERS
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray or list of ndarray
-        Class labels seen during fit.
-"""
-        + _docs.COMMON_ATTRIBUTES
-        + """
-    See Also
-    --------
-    BackpropRegressor : The regressor.
-    sklearn.neural_network.MLPClassifier : scikit-learn's implementation.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from skbackprop import BackpropClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = BackpropClassifier(hidden_layer_sizes=(10,), solver="lbfgs",
-    ...                          max_iter=300, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:1]).shape
-    (1, 3)
-    """
-    )
+    __doc__ = _docs.CLASSIFIER_DOC
 
     _parameter_constraints: dict = {
         **_BaseBackprop._parameter_constraints,

@@ -375,6 +375,7 @@ class Workspace:
         self._coef_grads, self._intercept_grads = layout.views(self.grad)
         self._fused = (network.out_activation, network.loss) in CANONICAL_PAIRS
         self._squared = network.loss == "squared_error"
+        self._plain_squared = self._fused and self._squared and not layout.stacked
         self._deriv = DERIVATIVES[network.activation]
         self._out_deriv = DERIVATIVES[network.out_activation]
         self._loss_value = LOSSES[network.loss]
@@ -459,7 +460,7 @@ class Workspace:
         -------
         out : ndarray of shape (*layout.lead, n, n_outputs)
         """
-        steps = (plan or self.plan(X.shape[0])).forward
+        steps = (plan or self.plan(X.shape[0]))[0]  # the forward steps
         a = X
         if not isinstance(X, np.ndarray):  # scipy sparse matrix
             W, b, z, f = steps[0]
@@ -507,12 +508,20 @@ class Workspace:
             if weight_sum <= 0:
                 self.grad.fill(0)
                 return np.zeros(self.layout.lead) if self.layout.stacked else 0.0
-        value = self._output_delta(p, y, sample_weight, weight_sum, plan)
+        # one unpack: attribute access on the plan costs more on tiny nets
+        _, backward, dW0, db0, delta, _, flat, ones, inv_n = plan
+        if self._plain_squared and sample_weight is None:
+            # identity output, squared error, one network: the residual p - y
+            # is the delta, and its squared norm the loss
+            np.subtract(p, y, out=delta)
+            value = 0.5 * float(flat.dot(flat)) / n
+            np.multiply(delta, inv_n, out=delta)
+        else:
+            value = self._output_delta(p, y, sample_weight, weight_sum, plan)
         # δ rules, output layer first; intercept gradients are ones @ delta
         # (a BLAS gemv), faster than an axis reduction
-        delta = plan.delta_out
-        deriv, ones, mm = self._deriv, plan.ones, self._mm
-        for dW, db, aT, WT, prev, a, work in plan.backward:
+        deriv, mm = self._deriv, self._mm
+        for dW, db, aT, WT, prev, a, work in backward:
             mm(aT, delta, out=dW)
             if db is not None:
                 mm(ones, delta, out=db)
@@ -520,11 +529,11 @@ class Workspace:
             deriv(a, prev, work)
             delta = prev
         if isinstance(X, np.ndarray):
-            mm(X.T, delta, out=plan.dW0)
+            mm(X.T, delta, out=dW0)
         else:
-            self._sparse_first_layer_grad(X, delta, plan.dW0)
-        if plan.db0 is not None:
-            mm(ones, delta, out=plan.db0)
+            self._sparse_first_layer_grad(X, delta, dW0)
+        if db0 is not None:
+            mm(ones, delta, out=db0)
         if alpha:
             c = alpha / weight_sum
             value = value + 0.5 * c * self.network.penalty()
@@ -535,14 +544,13 @@ class Workspace:
     def _output_delta(self, p, y, sample_weight, weight_sum, plan):
         """Write the output delta dL/dz (scaled by the sample weights) and
         return the loss value."""
-        delta = plan.delta_out
+        _, _, _, _, delta, work, flat, _, inv_n = plan
         # fused p - y for canonical pairs, otherwise dL/dp * f'(z) with f'
         # taken from the activations
         if self._fused:
             np.subtract(p, y, out=delta)
-            if self._squared and plan.flat_delta is not None and sample_weight is None:
+            if self._squared and flat is not None and sample_weight is None:
                 # the residual is the delta: no second pass over p - y
-                flat = plan.flat_delta
                 value = 0.5 * float(flat.dot(flat)) / weight_sum
             elif self._squared:
                 value = self._squared_value(delta, sample_weight, weight_sum)
@@ -551,9 +559,9 @@ class Workspace:
         else:
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
-            self._out_deriv(p, delta, plan.work_out)
+            self._out_deriv(p, delta, work)
         if sample_weight is None:
-            np.multiply(delta, plan.inv_n, out=delta)
+            np.multiply(delta, inv_n, out=delta)
         else:
             delta *= (sample_weight / weight_sum)[:, None]
         return value

@@ -28,6 +28,9 @@ class Constant:
         The step size.
     """
 
+    #: whether :meth:`epoch_end` changes the rate (the loop skips it if not)
+    per_epoch = False
+
     def __init__(self, rate):
         self.rate_init = rate
         self.rate = rate
@@ -65,6 +68,8 @@ class InvScaling(Constant):
         The initial step size.
     power_t : float, default=0.5
     """
+
+    per_epoch = True
 
     def __init__(self, rate, power_t=0.5):
         super().__init__(rate)

@@ -310,14 +310,18 @@ class StochasticTrainer:
         """
         hooks, incremental = self.hooks, self.config.incremental
         epoch, end_epoch = self._epoch_function(), self._end_epoch
+        lean = not (self.stacked or hooks or self.validation or self.config.verbose)
         try:
-            for _ in range(self.config.max_iter):
-                if hooks is not None:
-                    hooks.epoch_begin("epoch", self.view())
-                if end_epoch(epoch()) or incremental:
-                    break
+            if lean:
+                self.exhausted = self._run_lean(epoch)
             else:
-                self.exhausted = True
+                for _ in range(self.config.max_iter):
+                    if hooks is not None:
+                        hooks.epoch_begin("epoch", self.view())
+                    if end_epoch(epoch()) or incremental:
+                        break
+                else:
+                    self.exhausted = True
         except KeyboardInterrupt:
             self.interrupted = True
             self.guard.restore()
@@ -325,6 +329,35 @@ class StochasticTrainer:
             if hooks is not None:
                 hooks.close()
         return self._result()
+
+    def _run_lean(self, epoch):
+        """The loop of :meth:`run` for one network without validation set,
+        hooks or printing: the steps of :meth:`_end_epoch` in the same order,
+        with the bookkeeping in locals (on tiny networks it is a large share
+        of the time). Returns whether the epochs ran out."""
+        p, guard, theta = self.progress[0], self.guard, self.network.theta
+        rule, record, isfinite = p.rule, p.loss_curve.append, math.isfinite
+        update_rule, schedule, n_samples = rule.update, self.schedule, self.n_samples
+        per_epoch, incremental = schedule.per_epoch, self.config.incremental
+        for _ in range(self.config.max_iter):
+            loss = epoch()
+            if not isfinite(loss):
+                self._end_epoch(loss)  # rolls back and stops
+                return False
+            guard.snapshot, guard.previous = guard.previous, guard.snapshot
+            guard.snapshot[...] = theta  # DivergenceGuard.commit, inlined
+            self.t += n_samples
+            p.n_iter += 1
+            record(loss)
+            if loss < p.best_loss:
+                p.best_loss = loss
+            update_rule(loss)
+            if per_epoch:
+                schedule.epoch_end(self.t)
+            if (rule.stalled and self._plateau(0)) or incremental:
+                self._freeze([0] if p.stopped else [])
+                return False
+        return True
 
     def _epoch_function(self):
         """A function running one pass over the batches and returning the
@@ -384,7 +417,8 @@ class StochasticTrainer:
             print(f"Iteration {progress[ok[0]].n_iter}, loss = {shown}")
         if not on_loss:
             self._validate(ok)
-        self.schedule.epoch_end(self.t)
+        if self.schedule.per_epoch:
+            self.schedule.epoch_end(self.t)
         if self.hooks is not None and self.hooks.epoch_end(self.view()):
             return True
         stopped = None

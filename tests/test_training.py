@@ -642,3 +642,77 @@ def test_train_lbfgs_restarts_keeps_the_lowest():
     assert result.final_losses[1] == math.inf
     np.testing.assert_allclose(result.final_losses[[0, 2]], separate, rtol=1e-10)
     assert result.index == (0, 2)[int(np.argmin(separate))]
+
+
+# ----------------------------------------------------------------------------
+# the lean loop of a single network is the general loop, step for step
+class _BlowUpAt(SGD):
+    """Plain SGD whose parameters turn NaN after update ``at``."""
+
+    def __init__(self, params, rate, at):
+        super().__init__(params, rate, "constant", momentum=0.0)
+        self.at, self.calls = at, 0
+
+    def update(self, params, grad):
+        super().update(params, grad)
+        self.calls += 1
+        if self.calls == self.at:
+            params[0] = np.nan
+
+
+def _lean_and_general(make_optimizer, **kwargs):
+    """Run the same training without hooks (the lean loop) and with a hook
+    that does nothing (the general loop)."""
+    X, y = _problem(seed=3, n=40)
+    runs = []
+    for hooks in (None, Hooks()):
+        net = _single(_thetas(1, seed=4)[0])
+        trainer = _trainer(
+            net, X, y, optimizer=make_optimizer(net), hooks=hooks, **kwargs
+        )
+        assert (hooks is None) == (
+            not (trainer.stacked or trainer.hooks or trainer.validation)
+        )
+        try:
+            result = trainer.run()
+        except TrainingDiverged:
+            result = None
+        runs.append((trainer, result, net.theta.copy()))
+    return runs
+
+
+@pytest.mark.parametrize(
+    "make_optimizer, kwargs",
+    [
+        (lambda net: SGD(net.params, 0.1, "constant", momentum=0.0), {}),
+        (
+            lambda net: SGD(net.params, 0.05, "invscaling", momentum=0.9),
+            {"batch_size": 7},
+        ),
+        (
+            lambda net: SGD(net.params, 0.5, "adaptive", momentum=0.5),
+            {"tol": 1e-2, "n_iter_no_change": 2, "max_iter": 60, "batch_size": 8},
+        ),
+        (
+            lambda net: Adam(net.params, 0.01),
+            {"tol": 1e-3, "n_iter_no_change": 3, "max_iter": 80},
+        ),
+        (lambda net: _BlowUpAt(net.params, 0.1, at=4), {}),
+        (lambda net: _BlowUpAt(net.params, 0.1, at=1), {}),
+    ],
+)
+def test_lean_loop_equals_the_general_loop(make_optimizer, kwargs):
+    (lean, lean_result, lean_theta), (general, general_result, general_theta) = (
+        _lean_and_general(make_optimizer, **kwargs)
+    )
+    # the same operations in the same order: equal to the bit
+    np.testing.assert_array_equal(lean_theta, general_theta)
+    assert (lean_result is None) == (general_result is None)
+    for a, b in zip(lean.progress, general.progress):
+        assert {**vars(a), "rule": vars(a.rule)} == {**vars(b), "rule": vars(b.rule)}
+    assert lean.t == general.t
+    assert lean.exhausted == general.exhausted
+    if lean_result is not None:
+        assert lean_result.progress.n_iter == general_result.progress.n_iter
+        assert lean_result.n_diverged == general_result.n_diverged
+        assert lean_result.exhausted == general_result.exhausted

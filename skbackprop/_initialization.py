@@ -1,0 +1,89 @@
+"""Initial weights of a network and of stacked restarts.
+
+This module is part of the engine and imports nothing from scikit-learn.
+"""
+
+import numpy as np
+
+
+def draw_layer(rng, init, activation, fan_in, fan_out):
+    """Initial ``(W, b)`` of one layer.
+
+    ``'glorot_uniform'`` draws ``U[-s, s]`` with ``s = sqrt(k / (fan_in +
+    fan_out))`` (``k = 2`` for logistic units, 6 otherwise), weights then
+    biases, in scikit-learn's order, so a fit starts from the same weights as
+    ``MLPRegressor``/``MLPClassifier`` with the same random state;
+    ``'uniform'`` draws from ``U[-1, 1]``.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+    init : {"glorot_uniform", "uniform"} or callable
+        A callable ``init(rng, fan_in, fan_out)`` returns ``W`` (biases zero)
+        or ``(W, b)``.
+    activation : str
+        The hidden activation (sets ``k``).
+    fan_in, fan_out : int
+
+    Returns
+    -------
+    W : ndarray of shape (fan_in, fan_out)
+    b : ndarray of shape (fan_out,) or float
+    """
+    if callable(init):
+        drawn = init(rng, fan_in, fan_out)
+        W, b = drawn if isinstance(drawn, tuple) else (drawn, 0.0)
+        W = np.asarray(W)
+        if W.shape != (fan_in, fan_out) or np.shape(b) not in ((), (fan_out,)):
+            raise ValueError(
+                f"init returned weights of shape {W.shape} (and intercepts of "
+                f"shape {np.shape(b)}); expected {(fan_in, fan_out)} and "
+                f"{(fan_out,)}."
+            )
+    else:
+        factor = 2.0 if activation == "logistic" else 6.0
+        bound = 1.0 if init == "uniform" else np.sqrt(factor / (fan_in + fan_out))
+        W = rng.uniform(-bound, bound, (fan_in, fan_out))
+        b = rng.uniform(-bound, bound, fan_out)
+    if not np.all(np.isfinite(W)) or not np.all(np.isfinite(b)):
+        raise ValueError("init produced non-finite initial weights.")
+    return W, b
+
+
+def restart_rng(rng):
+    """A generator for restarts 1, 2, ... derived from ``rng``'s state
+    without drawing from it, so that restart 0 sees the same stream (weights,
+    validation split, shuffles) as a single fit.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    rng : numpy.random.RandomState
+    """
+    key = np.asarray(rng.get_state()[1], dtype=np.uint32)
+    return np.random.RandomState(np.random.SeedSequence(key).generate_state(8))
+
+
+def initialize(network, rng, init):
+    """Draw the initial parameters of ``network`` in place: restart 0 from
+    ``rng``, the other stacked restarts from :func:`restart_rng`.
+
+    Parameters
+    ----------
+    network : Network
+    rng : numpy.random.RandomState
+    init : {"glorot_uniform", "uniform"} or callable
+    """
+    layout = network.layout
+    for r in range(layout.n_restarts):
+        if r == 1:
+            rng = restart_rng(rng)
+        coefs, biases = network.coefs, network.intercepts
+        if layout.stacked:
+            coefs, biases = [c[r] for c in coefs], [b[r] for b in biases]
+        for W, b in zip(coefs, biases):
+            W[...], drawn = draw_layer(rng, init, network.activation, *W.shape)
+            b[...] = drawn if layout.fit_intercept else 0.0
