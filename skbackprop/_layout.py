@@ -59,6 +59,30 @@ class Layout:
 
     __hash__ = None
 
+    # ------------------------------------------------------------------
+    # shapes of stacked blocks: the one place that branches on R
+    def rows(self, block, n):
+        """The first ``n`` rows of a batch buffer of shape ``(*lead, rows,
+        k)``."""
+        return block[:, :n] if self.stacked else block[:n]
+
+    def transposed(self, block):
+        """``block`` with its last two axes swapped."""
+        return block.transpose(0, 2, 1) if self.stacked else block.T
+
+    def row_broadcast(self, bias):
+        """A bias of shape ``(*lead, k)`` shaped to add to ``(*lead, n, k)``."""
+        return bias[:, None, :] if self.stacked else bias
+
+    def value(self, v):
+        """A per-network value: a float for one network, an array ``(R,)``
+        for stacked ones."""
+        return np.asarray(v) if self.stacked else float(v)
+
+    def zero_value(self):
+        """The value 0 for every network."""
+        return np.zeros(self.lead) if self.stacked else 0.0
+
     def single(self):
         """The layout of one of the stacked networks.
 

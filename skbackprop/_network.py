@@ -202,7 +202,7 @@ class Network:
         """
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
         if not weight_sum > 0:
-            return np.zeros(self.layout.lead) if self.layout.stacked else 0.0
+            return self.layout.zero_value()
         value = LOSSES[self.loss](y, self.predict(X), sample_weight, weight_sum)
         if alpha:
             value = value + 0.5 * alpha * self.penalty() / weight_sum
@@ -395,16 +395,10 @@ class Workspace:
 
     def _build_plan(self, n):
         net, layout = self.network, self.layout
-        stacked, last = layout.stacked, layout.n_layers - 1
-
-        def rows(a):
-            return a[:, :n] if stacked else a[:n]
-
-        def transposed(a):
-            return a.transpose(0, 2, 1) if stacked else a.T
-
+        last = layout.n_layers - 1
+        rows, transposed = (lambda a: layout.rows(a, n)), layout.transposed
         biases = [
-            (b[:, None, :] if stacked else b) if layout.fit_intercept else None
+            layout.row_broadcast(b) if layout.fit_intercept else None
             for b in net.intercepts
         ]
         forward = tuple(
@@ -441,7 +435,7 @@ class Workspace:
             db[0],
             deltas[-1],
             works[-1],
-            None if stacked else deltas[-1].reshape(-1),
+            None if layout.stacked else deltas[-1].reshape(-1),
             self._ones[:n],
             inv_n,
         )
@@ -507,7 +501,7 @@ class Workspace:
             weight_sum = float(sample_weight.sum())
             if weight_sum <= 0:
                 self.grad.fill(0)
-                return np.zeros(self.layout.lead) if self.layout.stacked else 0.0
+                return self.layout.zero_value()
         # one unpack: attribute access on the plan costs more on tiny nets
         _, backward, dW0, db0, delta, _, flat, ones, inv_n = plan
         if self._plain_squared and sample_weight is None:
@@ -571,8 +565,7 @@ class Workspace:
         if sample_weight is None:
             return (0.5 / weight_sum) * np.einsum("rij,rij->r", residual, residual)
         per_sample = np.einsum("...ij,...ij->...i", residual, residual)
-        value = (0.5 / weight_sum) * np.dot(per_sample, sample_weight)
-        return value if self.layout.stacked else float(value)
+        return self.layout.value((0.5 / weight_sum) * np.dot(per_sample, sample_weight))
 
     def _sparse_first_layer_grad(self, X, delta, dW0):
         if self.layout.stacked:

@@ -339,25 +339,39 @@ class StochasticTrainer:
         rule, record, isfinite = p.rule, p.loss_curve.append, math.isfinite
         update_rule, schedule, n_samples = rule.update, self.schedule, self.n_samples
         per_epoch, incremental = schedule.per_epoch, self.config.incremental
-        for _ in range(self.config.max_iter):
-            loss = epoch()
-            if not isfinite(loss):
-                self._end_epoch(loss)  # rolls back and stops
-                return False
-            guard.snapshot, guard.previous = guard.previous, guard.snapshot
-            guard.snapshot[...] = theta  # DivergenceGuard.commit, inlined
-            self.t += n_samples
-            p.n_iter += 1
-            record(loss)
-            if loss < p.best_loss:
-                p.best_loss = loss
-            update_rule(loss)
-            if per_epoch:
-                schedule.epoch_end(self.t)
-            if (rule.stalled and self._plateau(0)) or incremental:
-                self._freeze([0] if p.stopped else [])
-                return False
-        return True
+        b = self.batches
+        if b.full_batch:  # one batch: call the pieces directly
+            loss_grad, update = self.workspace.loss_grad, self.optimizer.update
+            X, y, sw, alpha = b.X, b.y, b.sample_weight, self.config.alpha
+            params, grad = self.network.params, self.workspace.param_grad
+        n_iter, t, best_loss = p.n_iter, self.t, p.best_loss
+        try:
+            for _ in range(self.config.max_iter):
+                if b.full_batch:
+                    loss = loss_grad(X, y, sw, alpha)
+                    update(params, grad)
+                else:
+                    loss = epoch()
+                if not isfinite(loss):
+                    p.n_iter, self.t, p.best_loss = n_iter, t, best_loss
+                    self._end_epoch(loss)  # rolls back and stops
+                    return False
+                guard.snapshot, guard.previous = guard.previous, guard.snapshot
+                guard.snapshot[...] = theta  # DivergenceGuard.commit, inlined
+                t += n_samples
+                n_iter += 1
+                record(loss)
+                if loss < best_loss:
+                    best_loss = loss
+                update_rule(loss)
+                if per_epoch:
+                    schedule.epoch_end(t)
+                if (rule.stalled and self._plateau(0)) or incremental:
+                    self._freeze([0] if p.stopped else [])
+                    return False
+            return True
+        finally:
+            p.n_iter, self.t, p.best_loss = n_iter, t, best_loss
 
     def _epoch_function(self):
         """A function running one pass over the batches and returning the

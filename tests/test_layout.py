@@ -235,3 +235,29 @@ def test_pack_wrong_count():
         layout.pack(coefs[:1], intercepts, np.float64)
     with pytest.raises(ValueError, match="got 2 and 3"):
         layout.pack(coefs, intercepts + [np.zeros(2)], np.float64)
+
+
+# ----------------------------------------------------------------------------
+# shape helpers: the one place that branches on stacked layouts
+@pytest.mark.parametrize("R", [1, 3])
+def test_shape_helpers_of_single_and_stacked_layouts(R):
+    layout = Layout([2, 4, 3], n_restarts=R)
+    lead = layout.lead
+    buffer = np.arange(np.prod((*lead, 5, 3)), dtype=float).reshape(*lead, 5, 3)
+    rows = layout.rows(buffer, 2)
+    assert rows.shape == (*lead, 2, 3)
+    assert np.shares_memory(rows, buffer)
+    np.testing.assert_array_equal(rows, buffer[..., :2, :])
+    np.testing.assert_array_equal(layout.transposed(buffer), np.swapaxes(buffer, -1, -2))
+    bias = np.arange(np.prod((*lead, 3)), dtype=float).reshape(*lead, 3)
+    np.testing.assert_array_equal(
+        buffer + layout.row_broadcast(bias), buffer + bias[..., None, :]
+    )
+    zero = layout.zero_value()
+    value = layout.value(np.full(lead, 2.5))
+    if R == 1:
+        assert type(zero) is float and zero == 0.0
+        assert type(value) is float and value == 2.5
+    else:
+        np.testing.assert_array_equal(zero, np.zeros(R))
+        np.testing.assert_array_equal(value, np.full(R, 2.5))
