@@ -989,7 +989,13 @@ def build_parser(prog=PROG):
         epilog=COMPARE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    data = compare.add_argument_group("data")
+    _add_data_options(compare.add_argument_group("data"))
+    _add_grid_options(compare.add_argument_group("grid search"))
+    _add_output_options(compare.add_argument_group("output"))
+    return parser
+
+
+def _add_data_options(data):
     source = data.add_mutually_exclusive_group()
     source.add_argument(
         "--dataset",
@@ -1022,7 +1028,9 @@ def build_parser(prog=PROG):
         metavar="FRACTION",
         help=f"held-out test fraction (default: {DEFAULT_TEST_SIZE})",
     )
-    grid = compare.add_argument_group("grid search")
+
+
+def _add_grid_options(grid):
     grid.add_argument(
         "--hidden",
         type=_hidden_sizes,
@@ -1065,7 +1073,9 @@ def build_parser(prog=PROG):
         metavar="N",
         help="parallel fits of the grid search (default: 1; -1: all CPUs)",
     )
-    output = compare.add_argument_group("output")
+
+
+def _add_output_options(output):
     output.add_argument(
         "--json",
         action="store_true",
@@ -1081,7 +1091,6 @@ def build_parser(prog=PROG):
         "-q", "--quiet", action="store_true", help="no progress lines on stderr"
     )
     output.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    return parser
 
 
 def _normalize_argv(argv):

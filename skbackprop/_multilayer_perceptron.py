@@ -265,7 +265,6 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self._initialize(y, layer_units, X.dtype)
         else:
             self._check_continuation(layer_units)
-            self._continue_bookkeeping()
             dtype = np.dtype(self._dtype_name)
             X, y = cast(X, dtype, "X"), cast(y, dtype, "y")
             if sample_weight is not None:
@@ -332,29 +331,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
         self.best_loss_ = None
-        if self.solver in _STOCHASTIC_SOLVERS:
-            self.best_loss_ = np.inf
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.validation_loss_curve_ = []
-                self.best_validation_score_ = -np.inf
 
     def _check_out_activation(self):
         pass
-
-    def _continue_bookkeeping(self):
-        """Complete the progress attributes when a continued fit uses another
-        solver or turns early stopping on (``set_params`` between fits)."""
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            return
-        if self.best_loss_ is None:
-            self.best_loss_ = np.inf
-        if self.early_stopping:
-            if self.validation_scores_ is None:
-                self.validation_scores_ = []
-                self.validation_loss_curve_ = []
-            if self.best_validation_score_ is None:
-                self.best_validation_score_ = -np.inf
 
     # ------------------------------------------------------------------
     # fitting: the pieces and the loop
@@ -440,24 +419,30 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             return None
         return optimizer
 
-    def _progress(self, n_restarts):
+    def _progress(self, n_restarts, early_stopping):
         """One :class:`Progress` per network, carrying the history of earlier
-        calls."""
-        es = self.early_stopping
-        best = self.best_validation_score_ if es else self.best_loss_
+        calls (None where an earlier fit kept none: another solver, or early
+        stopping switched on since)."""
+        if early_stopping:
+            best = self.best_validation_score_
+            scores = list(self.validation_scores_ or [])
+            losses = list(self.validation_loss_curve_ or [])
+        else:
+            best, scores, losses = self.best_loss_, None, None
+        best_loss = np.inf if self.best_loss_ is None else self.best_loss_
         return [
             Progress(
                 rule=StoppingRule(
                     self.tol,
                     self.n_iter_no_change,
-                    maximize=es,
+                    maximize=early_stopping,
                     best=best,
                     count=self._no_improvement_count,
                 ),
-                best_loss=self.best_loss_,
+                best_loss=best_loss,
                 loss_curve=list(self.loss_curve_),
-                validation_scores=list(self.validation_scores_) if es else None,
-                validation_losses=list(self.validation_loss_curve_) if es else None,
+                validation_scores=None if scores is None else list(scores),
+                validation_losses=None if losses is None else list(losses),
             )
             for _ in range(n_restarts)
         ]
@@ -480,8 +465,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         config = StochasticConfig(
             self.max_iter, float(self.alpha), incremental, self.verbose, self.t_
         )
+        progress = self._progress(R, validation is not None)
         trainer = StochasticTrainer(
-            net, optimizer, batches, self._progress(R), config, validation, hooks
+            net, optimizer, batches, progress, config, validation, hooks
         )
         try:
             result = trainer.run()

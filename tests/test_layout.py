@@ -248,7 +248,9 @@ def test_shape_helpers_of_single_and_stacked_layouts(R):
     assert rows.shape == (*lead, 2, 3)
     assert np.shares_memory(rows, buffer)
     np.testing.assert_array_equal(rows, buffer[..., :2, :])
-    np.testing.assert_array_equal(layout.transposed(buffer), np.swapaxes(buffer, -1, -2))
+    np.testing.assert_array_equal(
+        layout.transposed(buffer), np.swapaxes(buffer, -1, -2)
+    )
     bias = np.arange(np.prod((*lead, 3)), dtype=float).reshape(*lead, 3)
     np.testing.assert_array_equal(
         buffer + layout.row_broadcast(bias), buffer + bias[..., None, :]
