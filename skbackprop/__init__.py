@@ -5,6 +5,7 @@ from ._multilayer_perceptron import (
     BackpropClassifier,
     BackpropRegressor,
     DivergenceWarning,
+    NonFiniteOutputWarning,
 )
 from .pipeline import make_scaled_pipeline
 from .plotting import LossCurveDisplay
@@ -16,6 +17,7 @@ __all__ = [
     "BackpropRegressor",
     "DivergenceWarning",
     "LossCurveDisplay",
+    "NonFiniteOutputWarning",
     "check_gradients",
     "make_scaled_pipeline",
     "__version__",

@@ -1,7 +1,7 @@
 """Input checks of the estimators: dtypes, sample weights, layer sizes and
 learning rates, each rule in one place."""
 
-from numbers import Integral, Real
+from numbers import Integral, Number
 
 import numpy as np
 from scipy.sparse import issparse
@@ -43,9 +43,9 @@ def validate_sample_weight(sample_weight, n_samples, dtype):
     -------
     sample_weight : ndarray of shape (n_samples,) and dtype ``dtype``
     """
-    if isinstance(sample_weight, Real) and not isinstance(sample_weight, bool):
-        # a number weighs every sample alike, as in scikit-learn
-        sample_weight = np.full(n_samples, float(sample_weight))
+    if isinstance(sample_weight, Number):
+        # a number (True too) weighs every sample alike, as in scikit-learn
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     sample_weight = check_array(
         sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
     )

@@ -7,7 +7,6 @@ writes the fitted attributes. The fitted model is its public arrays
 ``coefs_`` and ``intercepts_`` plus numbers, strings and lists.
 """
 
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -85,6 +84,15 @@ class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the weights became non-finite.
 
     The model keeps the weights of the last epoch that ended finite.
+    """
+
+
+class NonFiniteOutputWarning(UserWarning):
+    """The network's output is not finite (inf or NaN) for some rows.
+
+    Raised by prediction on inputs far outside the training range, where the
+    network's arithmetic overflows; the returned values are what the network
+    computes.
     """
 
 
@@ -219,18 +227,25 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             assert_all_finite(y, input_name="y")
         if sample_weight is not None:
             sample_weight = validate_sample_weight(sample_weight, X.shape[0], X.dtype)
-            keep = sample_weight > 0
-            if not keep.all():
-                # zero weights are exactly equivalent to removing the rows
-                X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         X_user, y_user = X, y
+        # classes are those of every row, zero weights included (as sklearn)
         y = self._encode_y(y, incremental, first_pass)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
         y = np.ascontiguousarray(cast(np.asarray(y), X.dtype, "y"))
+        if sample_weight is not None and not (sample_weight > 0).all():
+            # zero weights are exactly equivalent to removing the rows
+            keep = sample_weight > 0
+            X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         if not issparse(X):
             X = np.ascontiguousarray(X)
         return X, y, sample_weight, X_user, y_user
+
+    def _check_partial_fit(self):
+        # early stopping holds out part of one data set; partial_fit gets new
+        # data at every call (scikit-learn refuses it too)
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
 
     def _check_continuation(self, layer_units):
         """A continued fit (warm start, partial_fit) must keep the network."""
@@ -477,7 +492,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self._optimizer_state = None
         if R == 1:
             self._optimizer_state = {"solver": self.solver, **optimizer.state_dict()}
-        self._warn_stochastic(result, R, incremental)
+        self._warn_stochastic(result, R, incremental, validation is not None)
 
     def _store_stochastic(self, result, n_samples, early_stopping):
         p = result.progress
@@ -485,7 +500,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.t_ += p.n_iter * n_samples
         self.loss_curve_ = p.loss_curve
         self.loss_ = result.loss
-        self.best_loss_ = p.best_loss
+        self.best_loss_ = None if early_stopping else p.best_loss
         self._no_improvement_count = p.rule.count
         if early_stopping:
             self.validation_scores_ = p.validation_scores
@@ -493,11 +508,15 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.best_validation_score_ = p.rule.best
         self._store_weights(result)
 
-    def _warn_stochastic(self, result, R, incremental):
+    def _warn_stochastic(self, result, R, incremental, early_stopping):
         if result.interrupted:
+            kept = (
+                "the best validation score so far"
+                if early_stopping
+                else "the last completed epoch"
+            )
             warnings.warn(
-                "Training interrupted by user; keeping the weights of the last "
-                "completed epoch."
+                f"Training interrupted by user; keeping the weights of {kept}."
             )
         if result.n_diverged:
             if R == 1:
@@ -538,25 +557,21 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         X, y, sample_weight : the training part
         validation : Validation
         """
-        n_samples = X.shape[0]
-        stratify = None
-        n_val = max(math.ceil(self.validation_fraction * n_samples), 2)
-        if is_classifier(self) and self.n_outputs_ == 1:
-            stratify = y
-            n_val = max(n_val, max(len(self.classes_), 2))
-            counts = np.unique(y, axis=0, return_counts=True)[1]
-            if counts.shape[0] < 2 or counts.min() < 2:
-                stratify = None
-        if n_samples - n_val < 1:
-            raise ValueError(
-                f"Too few samples (n_samples={n_samples}) for early stopping: the "
-                f"validation set needs {n_val} of them and training at least one. Set "
-                "early_stopping=False or provide more data."
-            )
+        # as scikit-learn: stratified for single-output classification (a
+        # class with one member is an error), never enlarged
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
         arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
         parts = train_test_split(
-            *arrays, random_state=self._random_state, test_size=n_val, stratify=stratify
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
         )
+        if parts[1].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
         X_tr, X_val, y_tr, y_val = parts[:4]
         sw_tr, sw_val = (None, None) if sample_weight is None else parts[4:6]
         labels = self._decode_y(y_val)
@@ -584,7 +599,17 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         net = self._network()
         X = cast(X, net.dtype, "X")
         with np.errstate(all="ignore"):
-            return net.predict(X)
+            out = net.predict(X)
+        bad = ~np.isfinite(out).all(axis=1)
+        if bad.any():
+            warnings.warn(
+                f"The network's output is not finite for {int(bad.sum())} of "
+                f"{out.shape[0]} rows: their inputs are probably far outside the "
+                "range of the training data (the arithmetic overflows).",
+                NonFiniteOutputWarning,
+                stacklevel=3,
+            )
+        return out
 
 
 class BackpropRegressor(RegressorMixin, _BaseBackprop):
@@ -683,7 +708,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
 
     def _score_output(self, out, y, sample_weight):
         if not np.isfinite(out).all():
-            return -np.inf
+            return np.nan  # as scikit-learn: a diverged network has no score
         return r2_score(y, out, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -729,6 +754,7 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         self : BackpropRegressor
             The updated estimator.
         """
+        self._check_partial_fit()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _after_fit(self, X, y, sample_weight):
@@ -924,6 +950,7 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         self : BackpropClassifier
             The updated estimator.
         """
+        self._check_partial_fit()
         if not hasattr(self, "classes_"):
             if classes is None:
                 raise ValueError(

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skbackprop import BackpropClassifier, BackpropRegressor
 
@@ -111,15 +112,83 @@ def test_empty_X(Est):
             getattr(est, method)(X[:0])
 
 
+def _sklearn_twin(Est):
+    return MLPClassifier if Est is BackpropClassifier else MLPRegressor
+
+
+def _error_of(est, X, y, **kwargs):
+    with pytest.raises(ValueError) as info:
+        _fit(est, X, y, **kwargs)
+    return str(info.value)
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", STOCHASTIC)
-@pytest.mark.parametrize("n_samples", [1, 2])
-def test_too_few_samples_for_early_stopping(Est, solver, n_samples):
-    # the validation split needs at least two samples and training one more
+@pytest.mark.parametrize("n_samples", [1, 2, 5])
+def test_too_few_samples_for_early_stopping_as_sklearn(Est, solver, n_samples):
+    # the validation split is scikit-learn's: never enlarged, at least two rows
     X, y = _data(Est)
-    est = Est(**FAST, solver=solver, early_stopping=True)
-    with pytest.raises(ValueError, match=r"(?i)too few samples.*early.stopping"):
-        est.fit(X[:n_samples], y[:n_samples])
+    params = dict(**FAST, solver=solver, early_stopping=True)
+    ours = _error_of(Est(**params), X[:n_samples], y[:n_samples])
+    theirs = _error_of(_sklearn_twin(Est)(**params), X[:n_samples], y[:n_samples])
+    # the same error (a class list is spelled as the encoded targets are)
+    assert ours.split("Classes with")[0] == theirs.split("Classes with")[0]
+    assert any(
+        reason in ours
+        for reason in (
+            "validation set is too small",
+            "train set will be empty",
+            "greater or equal to the number of classes",
+            "least populated class",
+        )
+    )
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_early_stopping_with_a_one_member_class_as_sklearn(solver):
+    # binary targets are stratified (multiclass ones are not, in scikit-learn
+    # either): a class with a single row cannot be
+    X, y = _data(BackpropClassifier)
+    y = np.zeros_like(y)
+    y[0] = 1
+    params = dict(**FAST, solver=solver, early_stopping=True)
+    ours = _error_of(BackpropClassifier(**params), X, y)
+    theirs = _error_of(MLPClassifier(**params), X, y)
+    # the same error; it names the classes as the encoded targets spell them
+    assert ours.split("Classes with")[0] == theirs.split("Classes with")[0]
+    assert "least populated class" in ours
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("after_fit", [False, True])
+def test_partial_fit_refuses_early_stopping_as_sklearn(Est, after_fit):
+    X, y = _data(Est)
+    est = Est(**FAST, early_stopping=True)
+    kwargs = {"classes": np.unique(y)} if Est is BackpropClassifier else {}
+    if after_fit:
+        _fit(est, X, y)
+    before = {k: v for k, v in vars(est).items() if k.endswith("_")}
+    with pytest.raises(
+        ValueError, match="partial_fit does not support early_stopping=True"
+    ):
+        est.partial_fit(X, y, **kwargs)
+    with pytest.raises(
+        ValueError, match="partial_fit does not support early_stopping=True"
+    ):
+        _sklearn_twin(Est)(**FAST, early_stopping=True).partial_fit(X, y, **kwargs)
+    assert sorted(k for k in vars(est) if k.endswith("_")) == sorted(before)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_best_loss_is_none_with_early_stopping_as_sklearn(Est, solver):
+    X, y = _data(Est, n_samples=40)
+    est = _fit(Est(**FAST, solver=solver, early_stopping=True), X, y)
+    twin = _fit(_sklearn_twin(Est)(**FAST, solver=solver, early_stopping=True), X, y)
+    assert est.best_loss_ is None and twin.best_loss_ is None
+    assert isinstance(est.best_validation_score_, float)
+    est = _fit(Est(**FAST, solver=solver), X, y)
+    assert est.best_loss_ == min(est.loss_curve_)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -642,8 +711,41 @@ def test_zero_weights_leaving_one_sample_for_early_stopping(Est, solver):
     sample_weight = np.zeros(len(y))
     sample_weight[3] = 1.0
     est = Est(**FAST, solver=solver, early_stopping=True)
-    with pytest.raises(ValueError, match=r"(?i)too few samples.*early.stopping"):
+    with pytest.raises(ValueError, match="train set will be empty"):
         est.fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_class_of_zero_weight_rows_stays_in_classes_as_sklearn(solver):
+    X, y = _data(BackpropClassifier, n_samples=30)
+    y = np.array(y)
+    y[:4] = 9
+    sample_weight = np.where(y == 9, 0.0, 1.0)
+    est = _fit(
+        BackpropClassifier(**FAST, solver=solver), X, y, sample_weight=sample_weight
+    )
+    twin = _fit(MLPClassifier(**FAST, solver=solver), X, y, sample_weight=sample_weight)
+    np.testing.assert_array_equal(est.classes_, twin.classes_)
+    assert 9 in est.classes_
+    assert est.predict_proba(X).shape == (30, len(twin.classes_))
+    # the zero-weight rows still do not count: the same model as without them
+    keep = sample_weight > 0
+    alone = _fit(BackpropClassifier(**FAST, solver=solver), X[keep], y[keep])
+    assert alone.classes_.tolist() != est.classes_.tolist()
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("weight", [True, 2, 0.5, np.float32(3.0), np.int64(4)])
+def test_scalar_sample_weight_as_sklearn(Est, weight):
+    X, y = _data(Est)
+    est = _fit(Est(**FAST, solver="lbfgs"), X, y, sample_weight=weight)
+    ones = _fit(Est(**FAST, solver="lbfgs"), X, y)
+    # uniform weights do not change the model (the penalty is alpha / sum w)
+    if weight in (True, 1):
+        for a, b in zip(est.coefs_, ones.coefs_):
+            np.testing.assert_array_equal(a, b)
+    twin = _fit(_sklearn_twin(Est)(**FAST, solver="lbfgs"), X, y, sample_weight=weight)
+    np.testing.assert_allclose(est.loss_, twin.loss_, rtol=1e-6)
 
 
 class _MinimalFrame:

@@ -16,7 +16,12 @@ from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 
 import skbackprop._network
-from skbackprop import BackpropClassifier, BackpropRegressor, DivergenceWarning
+from skbackprop import (
+    BackpropClassifier,
+    BackpropRegressor,
+    DivergenceWarning,
+    NonFiniteOutputWarning,
+)
 
 ESTIMATORS = [BackpropRegressor, BackpropClassifier]
 SOLVERS = ["sgd", "adam", "lbfgs"]
@@ -514,3 +519,70 @@ def test_keyboard_interrupt_lbfgs_restarts_stops_training(Est, monkeypatch):
         f"{interrupter.calls_after} more loss evaluations after Ctrl-C"
     )
     _check_usable(est, X)
+
+
+# ----------------------------------------------------------------------------
+# never a silent NaN, never a misleading message
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_predict_warns_when_the_output_overflows(Est):
+    X, y = _data(Est, n_classes=3)  # softmax: inf - inf is NaN
+    est = Est(hidden_layer_sizes=(), solver="lbfgs", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    est.coefs_[0][...] = 10.0  # the first row's outputs overflow to inf
+    extreme = np.array([[1e308, 1e308, 1e308, 1e308], [0.1, 0.2, 0.3, 0.4]])
+    methods = [est.predict]
+    if Est is BackpropClassifier:
+        methods += [est.predict_proba, est.predict_log_proba]
+    for method in methods:
+        with strict_numerics() as caught:
+            method(extreme)
+        ours = [w for w in caught if issubclass(w.category, NonFiniteOutputWarning)]
+        assert len(ours) == 1, [str(w.message) for w in caught]
+        assert "1 of 2 rows" in str(ours[0].message)
+        assert "outside the range of the training data" in str(ours[0].message)
+    with strict_numerics() as caught:
+        est.predict(X)
+    assert not caught
+
+
+def test_a_diverging_fit_records_nan_validation_scores():
+    X, y = _data(BackpropRegressor, n_samples=200)
+    est = BackpropRegressor(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=1e200,  # one step makes the outputs non-finite
+        momentum=0.0,
+        batch_size=200,
+        early_stopping=True,
+        max_iter=50,
+        random_state=0,
+    )
+    with strict_numerics() as caught:
+        est.fit(X, y)
+    assert any(issubclass(w.category, DivergenceWarning) for w in caught)
+    scores = np.asarray(est.validation_scores_)
+    assert np.isnan(scores).any()
+    assert not np.isneginf(scores).any()
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_keyboard_interrupt_with_early_stopping_names_the_kept_weights(
+    Est, monkeypatch
+):
+    X, y = _data(Est, n_samples=100)
+    est = Est(
+        hidden_layer_sizes=(6,), batch_size=10, early_stopping=True, random_state=0
+    )
+    interrupter = _Interrupter(monkeypatch, at=40)
+    with strict_numerics() as caught:
+        est.fit(X, y)
+    monkeypatch.undo()
+    assert interrupter.calls == 40
+    messages = [str(w.message) for w in caught if "interrupt" in str(w.message)]
+    assert messages == [
+        "Training interrupted by user; keeping the weights of the best "
+        "validation score so far."
+    ]
+    assert est.best_validation_score_ == max(est.validation_scores_)

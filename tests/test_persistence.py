@@ -571,6 +571,9 @@ def test_skops_round_trip_trusts_only_the_public_classes(name):
     _assert_identical_outputs(loaded, est, X)
     if est.solver != "lbfgs":
         # training goes on after loading exactly as it does from the original
+        # (partial_fit trains without early stopping)
+        loaded.set_params(early_stopping=False)
+        est.set_params(early_stopping=False)
         kwargs = {"classes": est.classes_} if is_classifier(est) else {}
         loaded.partial_fit(X, y, **kwargs)
         est.partial_fit(X, y, **kwargs)
