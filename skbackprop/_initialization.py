@@ -67,6 +67,12 @@ def restart_rng(rng):
     return np.random.RandomState(np.random.SeedSequence(key).generate_state(8))
 
 
+def _draw_network(coefs, intercepts, fit_intercept, rng, init, activation):
+    for W, b in zip(coefs, intercepts):
+        W[...], drawn = draw_layer(rng, init, activation, *W.shape)
+        b[...] = drawn if fit_intercept else 0.0
+
+
 def initialize(network, rng, init):
     """Draw the initial parameters of ``network`` in place: restart 0 from
     ``rng``, the other stacked restarts from :func:`restart_rng`.
@@ -84,6 +90,34 @@ def initialize(network, rng, init):
         coefs, biases = network.coefs, network.intercepts
         if layout.stacked:
             coefs, biases = [c[r] for c in coefs], [b[r] for b in biases]
-        for W, b in zip(coefs, biases):
-            W[...], drawn = draw_layer(rng, init, network.activation, *W.shape)
-            b[...] = drawn if layout.fit_intercept else 0.0
+        _draw_network(
+            coefs, biases, layout.fit_intercept, rng, init, network.activation
+        )
+
+
+def sequential_starts(make_network, n_restarts, rng, init):
+    """Initial networks of restarts trained one after the other, drawn one
+    at a time, in the order and from the generators :func:`initialize` uses
+    for stacked restarts (so restart ``r`` starts from the same weights).
+
+    Parameters
+    ----------
+    make_network : callable
+        Returns a new single network (zeros).
+    n_restarts : int
+    rng : numpy.random.RandomState
+    init : {"glorot_uniform", "uniform"} or callable
+
+    Yields
+    ------
+    network : Network
+    """
+    for r in range(n_restarts):
+        if r == 1:
+            rng = restart_rng(rng)
+        net = make_network()
+        layout = net.layout
+        _draw_network(
+            net.coefs, net.intercepts, layout.fit_intercept, rng, init, net.activation
+        )
+        yield net

@@ -7,6 +7,8 @@ writes the fitted attributes. The fitted model is its public arrays
 ``coefs_`` and ``intercepts_`` plus numbers, strings and lists.
 """
 
+import math
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -51,7 +53,7 @@ from ._checks import (
     layer_rates,
     validate_sample_weight,
 )
-from ._initialization import initialize
+from ._initialization import initialize, sequential_starts
 from ._layout import Layout
 from ._network import Network
 from ._schedules import StoppingRule, make_schedule
@@ -94,6 +96,18 @@ class NonFiniteOutputWarning(UserWarning):
     network's arithmetic overflows; the returned values are what the network
     computes.
     """
+
+
+def _physical_memory():
+    """Bytes of memory of this machine (infinite where unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return math.inf
+
+
+#: More sequential L-BFGS restarts than this get a warning up front.
+_MANY_LBFGS_RESTARTS = 1000
 
 
 def _divergence_message(est):
@@ -164,14 +178,46 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             theta,
         )
 
-    def _new_network(self, layer_units, dtype, n_restarts=1):
-        """A freshly initialised network (or R stacked restarts)."""
-        layout = Layout(layer_units, self.fit_intercept, n_restarts)
-        net = Network(
+    def _new_network(self, layout, dtype):
+        return Network(
             layout, self.activation, self.out_activation_, self._loss_name(), dtype
         )
+
+    def _stacked_network(self, layer_units, dtype, n_restarts):
+        """A freshly initialised network, or ``n_restarts`` stacked ones."""
+        layout = Layout(layer_units, self.fit_intercept, n_restarts)
+        # parameters, gradient, two snapshots, best weights, optimizer state
+        # and scratch: about eight vectors, plus the batch buffers
+        batch = 200 if self.batch_size == "auto" else self.batch_size
+        n_bytes = np.dtype(dtype).itemsize * (
+            8 * layout.n_total + 3 * n_restarts * batch * sum(layer_units[1:])
+        )
+        message = (
+            f"n_init={n_restarts} stacked restarts need about {n_bytes / 1e9:.3g} "
+            f"GB ({n_restarts} copies of {layout.n_total // n_restarts} parameters "
+            "with their gradients and optimizer state); use a smaller n_init."
+        )
+        if n_restarts > 1 and n_bytes > _physical_memory():
+            raise ValueError(message)
+        try:
+            net = self._new_network(layout, dtype)
+        except MemoryError:
+            raise ValueError(message) from None
         initialize(net, self._random_state, self.init)
         return net
+
+    def _lbfgs_starts(self, layer_units, dtype, n_restarts, first_pass):
+        """The initial networks of the L-BFGS runs, made one at a time (or
+        the network a continued fit starts from)."""
+        if first_pass:
+            layout = Layout(layer_units, self.fit_intercept)
+            return sequential_starts(
+                lambda: self._new_network(layout, dtype),
+                n_restarts,
+                self._random_state,
+                self.init,
+            )
+        return iter([self._network(activation=self.activation)])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -291,15 +337,15 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             hooks = EpochCallbacks(self, root, X_user, y_user, metadata)
         data = (X, y, sample_weight)
         with np.errstate(all="ignore"):
-            restarts = first_pass and not incremental and self.n_init > 1
-            if first_pass:
-                R = self.n_init if restarts else 1
-                net = self._new_network(layer_units, X.dtype, R)
-            else:  # continue from the public weights
-                net = self._network(activation=self.activation)
+            R = self.n_init if first_pass and not incremental else 1
             if self.solver == "lbfgs":
-                self._fit_lbfgs(net, data, hooks)
+                starts = self._lbfgs_starts(layer_units, X.dtype, R, first_pass)
+                self._fit_lbfgs(starts, R, data, hooks)
             else:
+                if first_pass:
+                    net = self._stacked_network(layer_units, X.dtype, R)
+                else:  # continue from the public weights
+                    net = self._network(activation=self.activation)
                 self._fit_stochastic(net, data, incremental, hooks)
             self._after_fit(X, y, sample_weight)
         if root is not None:
@@ -352,22 +398,30 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     # ------------------------------------------------------------------
     # fitting: the pieces and the loop
-    def _fit_lbfgs(self, net, data, hooks):
-        """L-BFGS on ``net`` (stacked restarts run one after the other)."""
+    def _fit_lbfgs(self, starts, n_restarts, data, hooks):
+        """L-BFGS from each network of ``starts``, one after the other."""
         X, y, sample_weight = data
+        if n_restarts > _MANY_LBFGS_RESTARTS:
+            warnings.warn(
+                f"n_init={n_restarts} with solver='lbfgs': the restarts run one "
+                f"after the other, so this fit runs {n_restarts} complete L-BFGS "
+                "optimisations. With solver='sgd' or 'adam' restarts are stacked "
+                "and trained together."
+            )
         config = StochasticConfig(
             self.max_iter, float(self.alpha), verbose=self.verbose
         )
         kwargs = {"config": config, "tol": self.tol, "max_fun": self.max_fun}
-        kwargs["hooks"] = hooks
         self._optimizer_state = None
         try:
-            if net.layout.stacked:
+            if n_restarts > 1:
                 result = train_lbfgs_restarts(
-                    net.single, net.layout.n_restarts, X, y, sample_weight, **kwargs
+                    starts, n_restarts, X, y, sample_weight, hooks=hooks, **kwargs
                 )
             else:
-                result = train_lbfgs(net, X, y, sample_weight, **kwargs)
+                result = train_lbfgs(
+                    next(starts), X, y, sample_weight, hooks=hooks, **kwargs
+                )
         except TrainingDiverged:
             raise ValueError(_divergence_message(self)) from None
         p = result.progress

@@ -685,15 +685,16 @@ def train_lbfgs(network, X, y, sample_weight, config, tol, max_fun, hooks=None):
     )
 
 
-def train_lbfgs_restarts(make_network, n_restarts, X, y, sample_weight, **kwargs):
+def train_lbfgs_restarts(starts, n_restarts, X, y, sample_weight, **kwargs):
     """Run :func:`train_lbfgs` from ``n_restarts`` starting points in turn
     and keep the network with the lowest final objective.
 
     Parameters
     ----------
-    make_network : callable
-        ``make_network(r)`` returns restart ``r``'s initial network.
+    starts : iterable of Network
+        The restarts' initial networks, made as they are needed.
     n_restarts : int
+        How many of them to train.
     X, y, sample_weight : arrays
     **kwargs
         Passed on to :func:`train_lbfgs`.
@@ -710,9 +711,9 @@ def train_lbfgs_restarts(make_network, n_restarts, X, y, sample_weight, **kwargs
         When every restart diverged.
     """
     best, finals, n_diverged = None, np.full(n_restarts, math.inf), 0
-    for r in range(n_restarts):
+    for r, network in zip(range(n_restarts), starts):
         try:
-            result = train_lbfgs(make_network(r), X, y, sample_weight, **kwargs)
+            result = train_lbfgs(network, X, y, sample_weight, **kwargs)
         except TrainingDiverged:
             n_diverged += 1
             continue

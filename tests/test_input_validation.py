@@ -932,3 +932,28 @@ def test_date_or_duration_regression_target(unit):
     X, y = _data(BackpropRegressor)
     with pytest.raises(ValueError, match="dates or durations"):
         BackpropRegressor(**FAST).fit(X, np.arange(len(y)).astype(unit))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_n_init_too_large_for_memory_names_n_init(Est, solver):
+    X, y = _data(Est)
+    est = Est(**{**FAST, "n_init": 10**12}, solver=solver)
+    with pytest.raises(ValueError, match=r"n_init=1000000000000 stacked restarts need"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
+
+
+def test_many_lbfgs_restarts_are_announced_up_front(monkeypatch):
+    import skbackprop._multilayer_perceptron as mlp
+
+    X, y = _data(BackpropRegressor)
+    monkeypatch.setattr(mlp, "_MANY_LBFGS_RESTARTS", 3)  # keep the fit short
+    est = BackpropRegressor(**{**FAST, "n_init": 4}, solver="lbfgs")
+    with pytest.warns(UserWarning, match=r"n_init=4 with solver='lbfgs'.*one after"):
+        _fit(est, X, y)
+    assert est.restart_losses_.shape == (4,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BackpropRegressor(**{**FAST, "n_init": 3}, solver="lbfgs").fit(X, y)

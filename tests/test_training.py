@@ -634,7 +634,8 @@ def test_train_lbfgs_restarts_keeps_the_lowest():
     thetas[1][:] = np.nan  # diverges
     config = StochasticConfig(max_iter=5)
     kwargs = dict(config=config, tol=1e-10, max_fun=15_000)
-    result = train_lbfgs_restarts(lambda r: _single(thetas[r]), 3, X, y, None, **kwargs)
+    starts = (_single(theta) for theta in thetas)
+    result = train_lbfgs_restarts(starts, 3, X, y, None, **kwargs)
     separate = [
         train_lbfgs(_single(thetas[r]), X, y, None, **kwargs).loss for r in (0, 2)
     ]
