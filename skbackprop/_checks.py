@@ -37,11 +37,20 @@ def cast(array, dtype, name):
 
 
 def validate_sample_weight(sample_weight, n_samples, dtype):
-    """Check ``sample_weight`` (a number or one non-negative weight per row).
+    """Check ``sample_weight`` (a number or one non-negative weight per row)
+    and bring it to a scale near 1.
+
+    Only the ratios of the weights matter to the loss, so they are multiplied
+    by a power of two (exact: the arithmetic of the fit is that of the given
+    weights) that puts their mean in ``[0.5, 1)``; then no sum or product of
+    weights over- or underflows, whatever their magnitude. The L2 penalty
+    ``alpha / (2 sum(w))`` is rescaled by the same power (``shift``).
 
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,) and dtype ``dtype``
+    shift : int
+        The weights were multiplied by ``2 ** shift``.
     """
     if isinstance(sample_weight, Number):
         # a number (True too) weighs every sample alike, as in scikit-learn
@@ -64,15 +73,28 @@ def validate_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(
             "sample_weight must not be all zero: at least one weight must be positive."
         )
-    with np.errstate(over="ignore"):
-        total = sample_weight.sum()
-    if not np.isfinite(total):
+    top = np.frexp(sample_weight.max())[1]
+    shift = -int(top) - int(np.frexp(np.ldexp(sample_weight, -top).mean())[1])
+    return cast(np.ldexp(sample_weight, shift), dtype, "sample_weight"), shift
+
+
+def penalty_for_weights(alpha, shift):
+    """``alpha`` for weights multiplied by ``2 ** shift`` (the penalty
+    ``alpha / (2 sum(w))`` unchanged); a ValueError naming the weights when
+    it overflows.
+
+    Returns
+    -------
+    alpha : float
+    """
+    scaled = float(np.ldexp(float(alpha), shift))
+    if not np.isfinite(scaled):
         raise ValueError(
-            "sample_weight is too large: its sum overflows. Rescale the weights "
-            "(the loss only depends on their ratios; the L2 penalty is divided "
-            "by their sum)."
+            "sample_weight is too small for alpha: the L2 penalty alpha / (2 * "
+            "sum(sample_weight)) overflows. Rescale sample_weight (the loss only "
+            "depends on the ratios of the weights) or lower alpha."
         )
-    return cast(sample_weight, dtype, "sample_weight")
+    return scaled
 
 
 def hidden_sizes(sizes):

@@ -11,6 +11,7 @@ import math
 import os
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse import issparse
@@ -51,6 +52,7 @@ from ._checks import (
     check_learning_rate_init,
     hidden_sizes,
     layer_rates,
+    penalty_for_weights,
     validate_sample_weight,
 )
 from ._initialization import initialize, sequential_starts
@@ -82,6 +84,19 @@ _PRIVATE_FITTED = (
 )
 
 
+class _FitData(NamedTuple):
+    """The checked data of one fit call (``X_user``/``y_user``: as the user
+    gave them, for callbacks; ``alpha``: the penalty for the rescaled sample
+    weights)."""
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray | None
+    alpha: float
+    X_user: object
+    y_user: object
+
+
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the weights became non-finite.
 
@@ -110,7 +125,18 @@ def _physical_memory():
 _MANY_LBFGS_RESTARTS = 1000
 
 
-def _divergence_message(est):
+def _divergence_message(est, alpha):
+    """Why training diverged, for the estimator ``est`` trained with the
+    penalty ``alpha`` (rescaled with the sample weights)."""
+    if alpha > 1e6 * float(est.alpha):
+        # the weights were tiny: alpha / sum(w) is what blew up
+        return (
+            "Training diverged (non-finite loss or weights) because sample_weight "
+            f"is tiny for alpha={est.alpha!r}: the L2 penalty alpha / (2 * "
+            "sum(sample_weight)) is huge and dominates the loss. Rescale "
+            "sample_weight (the loss only depends on the ratios of the weights) "
+            "or lower alpha."
+        )
     return (
         f"Training diverged (non-finite loss or weights) with solver={est.solver!r} "
         f"and learning_rate_init={est.learning_rate_init!r}. The learning rate is "
@@ -246,8 +272,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             raise
 
     def _validate_fit_data(self, X, y, sample_weight, incremental, first_pass):
-        """Checked ``(X, y, sample_weight, X_user, y_user)``: ``y`` encoded as
-        a 2-D float array of the dtype of ``X``."""
+        """The checked data of one call (:class:`_FitData`): ``y`` encoded as
+        a 2-D float array of the dtype of ``X``, the sample weights rescaled
+        and ``alpha`` with them."""
         check_learning_rate_init(self.learning_rate_init)
         X, y = validate_data(
             self,
@@ -271,8 +298,12 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             # an object target such as [1.0, None] becomes NaN only after
             # sklearn's finiteness check
             assert_all_finite(y, input_name="y")
+        alpha = float(self.alpha)
         if sample_weight is not None:
-            sample_weight = validate_sample_weight(sample_weight, X.shape[0], X.dtype)
+            sample_weight, shift = validate_sample_weight(
+                sample_weight, X.shape[0], X.dtype
+            )
+            alpha = penalty_for_weights(alpha, shift)
         X_user, y_user = X, y
         # classes are those of every row, zero weights included (as sklearn)
         y = self._encode_y(y, incremental, first_pass)
@@ -285,7 +316,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         if not issparse(X):
             X = np.ascontiguousarray(X)
-        return X, y, sample_weight, X_user, y_user
+        return _FitData(X, y, sample_weight, alpha, X_user, y_user)
 
     def _check_partial_fit(self):
         # early stopping holds out part of one data set; partial_fit gets new
@@ -317,25 +348,27 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
         hidden = hidden_sizes(self.hidden_layer_sizes)
-        X, y, sample_weight, X_user, y_user = self._validate_fit_data(
-            X, y, sample_weight, incremental, first_pass
-        )
-        layer_units = [X.shape[1], *hidden, y.shape[1]]
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        data = self._validate_fit_data(X, y, sample_weight, incremental, first_pass)
+        layer_units = [data.X.shape[1], *hidden, data.y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(y, layer_units, X.dtype)
+            self._initialize(data.y, layer_units, data.X.dtype)
         else:
             self._check_continuation(layer_units)
             dtype = np.dtype(self._dtype_name)
-            X, y = cast(X, dtype, "X"), cast(y, dtype, "y")
-            if sample_weight is not None:
-                sample_weight = cast(sample_weight, dtype, "sample_weight")
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+            sw = data.sample_weight
+            data = data._replace(
+                X=cast(data.X, dtype, "X"),
+                y=cast(data.y, dtype, "y"),
+                sample_weight=None if sw is None else cast(sw, dtype, "sample_weight"),
+            )
+        X, y, sample_weight = data.X, data.y, data.sample_weight
+        X_user, y_user = data.X_user, data.y_user
         root = self._callback_root(first_pass, incremental, X_user, y_user, metadata)
         hooks = None
         if root is not None and getattr(self, "_skl_callbacks", None):
             hooks = EpochCallbacks(self, root, X_user, y_user, metadata)
-        data = (X, y, sample_weight)
         with np.errstate(all="ignore"):
             R = self.n_init if first_pass and not incremental else 1
             if self.solver == "lbfgs":
@@ -400,7 +433,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
     # fitting: the pieces and the loop
     def _fit_lbfgs(self, starts, n_restarts, data, hooks):
         """L-BFGS from each network of ``starts``, one after the other."""
-        X, y, sample_weight = data
+        X, y, sample_weight = data.X, data.y, data.sample_weight
         if n_restarts > _MANY_LBFGS_RESTARTS:
             warnings.warn(
                 f"n_init={n_restarts} with solver='lbfgs': the restarts run one "
@@ -408,9 +441,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 "optimisations. With solver='sgd' or 'adam' restarts are stacked "
                 "and trained together."
             )
-        config = StochasticConfig(
-            self.max_iter, float(self.alpha), verbose=self.verbose
-        )
+        config = StochasticConfig(self.max_iter, data.alpha, verbose=self.verbose)
         kwargs = {"config": config, "tol": self.tol, "max_fun": self.max_fun}
         self._optimizer_state = None
         try:
@@ -423,7 +454,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     next(starts), X, y, sample_weight, hooks=hooks, **kwargs
                 )
         except TrainingDiverged:
-            raise ValueError(_divergence_message(self)) from None
+            raise ValueError(_divergence_message(self, data.alpha)) from None
         p = result.progress
         self.loss_curve_ = p.loss_curve
         self.n_iter_ = p.n_iter
@@ -518,7 +549,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
 
     def _fit_stochastic(self, net, data, incremental, hooks):
         """Minibatch descent on ``net`` (one network or stacked restarts)."""
-        X, y, sample_weight = data
+        X, y, sample_weight = data.X, data.y, data.sample_weight
         R = net.layout.n_restarts
         optimizer = None
         if incremental and R == 1:
@@ -532,7 +563,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         batches = self._minibatches(X, y, sample_weight)
         config = StochasticConfig(
-            self.max_iter, float(self.alpha), incremental, self.verbose, self.t_
+            self.max_iter, data.alpha, incremental, self.verbose, self.t_
         )
         progress = self._progress(R, validation is not None)
         trainer = StochasticTrainer(
@@ -541,12 +572,14 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         try:
             result = trainer.run()
         except TrainingDiverged:
-            raise ValueError(_divergence_message(self)) from None
+            raise ValueError(_divergence_message(self, data.alpha)) from None
         self._store_stochastic(result, batches.n_samples, validation is not None)
         self._optimizer_state = None
         if R == 1:
             self._optimizer_state = {"solver": self.solver, **optimizer.state_dict()}
-        self._warn_stochastic(result, R, incremental, validation is not None)
+        self._warn_stochastic(
+            result, R, incremental, validation is not None, data.alpha
+        )
 
     def _store_stochastic(self, result, n_samples, early_stopping):
         p = result.progress
@@ -562,7 +595,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.best_validation_score_ = p.rule.best
         self._store_weights(result)
 
-    def _warn_stochastic(self, result, R, incremental, early_stopping):
+    def _warn_stochastic(self, result, R, incremental, early_stopping, alpha):
         if result.interrupted:
             kept = (
                 "the best validation score so far"
@@ -580,7 +613,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     f" {result.n_diverged} of {R} restarts stopped early; keeping "
                     f"restart {result.index} after {self.n_iter_} epoch(s)."
                 )
-            warnings.warn(_divergence_message(self) + detail, DivergenceWarning)
+            warnings.warn(_divergence_message(self, alpha) + detail, DivergenceWarning)
         if result.exhausted and not incremental:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) "

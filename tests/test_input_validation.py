@@ -489,9 +489,8 @@ def test_init_callable_with_wrong_shape_or_values(Est):
         (lambda n: np.ones((n, 1)), "sample_weight must be 1D"),
         (lambda n: np.r_[np.nan, np.ones(n - 1)], "sample_weight contains NaN"),
         (lambda n: np.r_[np.inf, np.ones(n - 1)], "sample_weight contains infinity"),
-        (lambda n: np.full(n, 1e308), "sample_weight is too large"),
     ],
-    ids=["short", "long", "negative", "all-zero", "2d", "nan", "inf", "sum-overflows"],
+    ids=["short", "long", "negative", "all-zero", "2d", "nan", "inf"],
 )
 def test_bad_sample_weight(Est, solver, make_weights, pattern):
     X, y = _data(Est)

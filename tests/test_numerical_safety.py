@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 
@@ -218,12 +219,110 @@ def test_float32_inputs_with_float64_targets_too_large_for_float32(solver, errst
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("errstate", [None, "raise"], ids=["default", "seterr-raise"])
-def test_float32_inputs_with_sample_weight_too_large_for_float32(Est, errstate):
+def test_float32_model_with_sample_weights_beyond_float32(Est, errstate):
+    # only the ratios of the weights matter: 1e300 (beyond float32) is 1
     X, y = _data(Est)
-    est = Est(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    X = X.astype(np.float32)
+    est = Est(hidden_layer_sizes=(8,), max_iter=5, alpha=0.0, random_state=0)
     with strict_numerics(errstate):
-        with pytest.raises(ValueError, match="sample_weight.*(float32|too large)"):
-            est.fit(X.astype(np.float32), y, sample_weight=np.full(len(y), 1e300))
+        big = est.fit(X, y, sample_weight=np.full(len(y), 1e300))
+        outputs = _outputs(big, X)
+        ones = clone(est).fit(X, y, sample_weight=np.ones(len(y)))
+    for a, b in zip(outputs, _outputs(ones, X)):
+        # float32 arithmetic on weights 0.75 instead of 0.5: rounding only
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------
+# weights of any magnitude
+SCALES = [1e-310, 1e-300, 1e-20, 3.0, 1e20, 1e300, 1e306]
+
+
+def _weighted_fit(solver, sample_weight, alpha, Model=BackpropRegressor):
+    """A fit with these weights; ours under strict numerics."""
+    if Model is not BackpropRegressor:
+        return _plain_weighted_fit(solver, sample_weight, alpha, Model)
+    with strict_numerics():
+        return _plain_weighted_fit(solver, sample_weight, alpha, Model)
+
+
+def _plain_weighted_fit(solver, sample_weight, alpha, Model):
+    X, y = _data(BackpropRegressor, n_samples=60)
+    est = Model(
+        hidden_layer_sizes=(6,),
+        solver=solver,
+        alpha=alpha,
+        learning_rate_init=0.01,
+        max_iter=300 if solver == "lbfgs" else 30,
+        tol=1e-10,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sample_weight)
+    return est, X
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_scaled_sample_weights_give_the_same_model_without_penalty(solver):
+    w = np.random.RandomState(1).uniform(0.2, 3.0, 60)
+    reference, X = _weighted_fit(solver, w, alpha=0.0)
+    for c in SCALES:
+        est, _ = _weighted_fit(solver, c * w, alpha=0.0)
+        np.testing.assert_allclose(
+            est.predict(X), reference.predict(X), rtol=1e-6, atol=1e-6, err_msg=str(c)
+        )
+
+
+def _sklearn_weighted_fit(solver, sample_weight, alpha):
+    """scikit-learn's fit, or None where it fails: an error, a numpy overflow
+    warning (its sums of weights overflow) or a NaN loss."""
+    from sklearn.neural_network import MLPRegressor
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est, X = _weighted_fit(solver, sample_weight, alpha, MLPRegressor)
+        except ValueError:
+            return None
+    if any(issubclass(w.category, RuntimeWarning) for w in caught):
+        return None
+    return est if np.isfinite(est.loss_) else None
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_scaled_sample_weights_with_penalty_agree_with_sklearn(solver):
+    w = np.random.RandomState(1).uniform(0.2, 3.0, 60)
+    compared = 0
+    for c in SCALES:
+        theirs = _sklearn_weighted_fit(solver, c * w, alpha=1e-3)
+        try:
+            ours, X = _weighted_fit(solver, c * w, alpha=1e-3)
+        except ValueError as exc:
+            # the same objective cannot be minimised: the weights are named
+            assert theirs is None, c
+            assert "sample_weight" in str(exc) and "learning" not in str(exc)
+            continue
+        if theirs is not None and not (solver == "lbfgs" and c > 1e305):
+            np.testing.assert_allclose(
+                ours.predict(X), theirs.predict(X), rtol=1e-6, atol=1e-6, err_msg=str(c)
+            )
+            compared += 1
+    assert compared >= 3
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_tiny_sample_weights_with_penalty_blame_the_weights(solver):
+    # alpha / sum(w) is astronomically large: the model is all penalty, or the
+    # fit fails with an error about the weights, never the learning rate
+    w = np.full(60, 1e-310)
+    try:
+        est, X = _weighted_fit(solver, w, alpha=1e-4)
+    except ValueError as exc:
+        message = str(exc)
+        assert "sample_weight" in message and "learning" not in message, message
+    else:
+        assert np.isfinite(est.predict(X)).all()
 
 
 # ----------------------------------------------------------------------------
