@@ -336,7 +336,7 @@ def test_continuous_target_for_the_classifier():
 )
 def test_bad_hidden_layer_sizes(Est, sizes):
     X, y = _data(Est)
-    est = Est(hidden_layer_sizes=sizes, max_iter=2)
+    est = Est(hidden_layer_sizes=sizes, max_iter=2, random_state=0)
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         est.fit(X, y)
 
@@ -345,7 +345,7 @@ def test_bad_hidden_layer_sizes(Est, sizes):
 @pytest.mark.parametrize("sizes", [3, (3,), [2, 2], (np.int64(3),), np.array([2])])
 def test_good_hidden_layer_sizes(Est, sizes):
     X, y = _data(Est)
-    est = _fit(Est(hidden_layer_sizes=sizes, max_iter=2), X, y)
+    est = _fit(Est(hidden_layer_sizes=sizes, max_iter=2, random_state=0), X, y)
     assert est.n_layers_ == 2 + np.size(sizes)
 
 
@@ -541,7 +541,7 @@ def test_partial_fit_without_classes(solver):
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_partial_fit_is_not_available_for_lbfgs(Est):
     X, y = _data(Est)
-    est = Est(solver="lbfgs")
+    est = Est(solver="lbfgs", random_state=0)
     assert not hasattr(est, "partial_fit")
     with pytest.raises(AttributeError, match="partial_fit"):
         est.partial_fit(X, y)
@@ -840,7 +840,7 @@ def test_objects_in_X_for_every_prediction_method(Est):
 def test_more_bad_hidden_layer_sizes(Est, sizes):
     X, y = _data(Est)
     with pytest.raises((TypeError, ValueError), match="hidden_layer_sizes"):
-        Est(hidden_layer_sizes=sizes, max_iter=2).fit(X, y)
+        Est(hidden_layer_sizes=sizes, max_iter=2, random_state=0).fit(X, y)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -849,7 +849,7 @@ def test_more_bad_hidden_layer_sizes(Est, sizes):
 def test_bad_hidden_layer_sizes_in_partial_fit(Est, solver, sizes):
     X, y = _data(Est)
     kwargs = {"classes": [0, 1]} if Est is BackpropClassifier else {}
-    est = Est(hidden_layer_sizes=sizes, solver=solver, max_iter=2)
+    est = Est(hidden_layer_sizes=sizes, solver=solver, max_iter=2, random_state=0)
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         est.partial_fit(X, y, **kwargs)
 

@@ -165,7 +165,9 @@ def test_loss_curve_and_verbose_for_every_solver(regression_data, solver, capsys
 def test_convergence_warning_at_max_iter(regression_data, solver):
     X, y = regression_data
     with pytest.warns(ConvergenceWarning):
-        BackpropRegressor(hidden_layer_sizes=(5,), solver=solver, max_iter=2).fit(X, y)
+        BackpropRegressor(
+            hidden_layer_sizes=(5,), solver=solver, max_iter=2, random_state=0
+        ).fit(X, y)
 
 
 def test_tol_stops_training(regression_data):
@@ -270,7 +272,7 @@ def test_multioutput_regression_loss_is_consistent(regression_data):
     X, y = regression_data
     Y = np.column_stack([y, 2 * y, -y])
     est = BackpropRegressor(
-        hidden_layer_sizes=(8,), solver="lbfgs", alpha=0, max_iter=50
+        hidden_layer_sizes=(8,), solver="lbfgs", alpha=0, max_iter=50, random_state=0
     )
     _quiet(est.fit, X, Y)
     pred = est.predict(X)
@@ -281,14 +283,26 @@ def test_multioutput_regression_loss_is_consistent(regression_data):
 
 def test_multilabel_and_binary_classification():
     X, Y = make_multilabel_classification(n_samples=80, n_classes=3, random_state=0)
-    clf = _quiet(BackpropClassifier(hidden_layer_sizes=(10,), solver="lbfgs").fit, X, Y)
+    clf = _quiet(
+        BackpropClassifier(
+            hidden_layer_sizes=(10,), solver="lbfgs", random_state=0
+        ).fit,
+        X,
+        Y,
+    )
     assert clf.predict(X).shape == Y.shape
     assert clf.out_activation_ == "logistic"
     proba = clf.predict_proba(X)
     assert proba.shape == Y.shape and ((proba > 0) & (proba < 1)).all()
 
     y = (X[:, 0] > np.median(X[:, 0])).astype(int)
-    clf = _quiet(BackpropClassifier(hidden_layer_sizes=(10,), solver="lbfgs").fit, X, y)
+    clf = _quiet(
+        BackpropClassifier(
+            hidden_layer_sizes=(10,), solver="lbfgs", random_state=0
+        ).fit,
+        X,
+        y,
+    )
     proba = clf.predict_proba(X)
     assert proba.shape == (80, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
@@ -355,6 +369,7 @@ def test_no_intercept_network_keeps_zero_biases(regression_data):
                 solver=solver,
                 fit_intercept=False,
                 max_iter=10,
+                random_state=0,
             ).fit,
             X,
             y,
@@ -371,7 +386,7 @@ def test_no_hidden_layer_is_a_linear_model():
     y = X @ [1.0, -2.0, 0.5] + 0.3
     est = _quiet(
         BackpropRegressor(
-            hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-10
+            hidden_layer_sizes=(), solver="lbfgs", alpha=0, tol=1e-10, random_state=0
         ).fit,
         X,
         y,
@@ -460,7 +475,9 @@ def test_random_state_gives_bit_identical_fits(regression_data):
 
 def test_writing_into_coefs_changes_the_model(regression_data):
     X, y = regression_data
-    est = _quiet(BackpropRegressor(hidden_layer_sizes=(4,), max_iter=3).fit, X, y)
+    est = _quiet(
+        BackpropRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit, X, y
+    )
     before = est.predict(X)
     est.coefs_[1][...] = 0.0
     est.intercepts_[1][...] = 2.5
@@ -497,7 +514,9 @@ def test_pickle_and_clone_round_trip(Est, regression_data, iris):
 def test_warm_start_continues_and_checks_architecture(regression_data):
     X, y = regression_data
     est = _quiet(
-        BackpropRegressor(hidden_layer_sizes=(5,), max_iter=3, warm_start=True).fit,
+        BackpropRegressor(
+            hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0
+        ).fit,
         X,
         y,
     )
@@ -514,7 +533,7 @@ def test_warm_start_continues_and_checks_architecture(regression_data):
 
 def test_partial_fit_classes_checks(iris):
     X, y = iris
-    clf = BackpropClassifier(hidden_layer_sizes=(5,), solver="sgd")
+    clf = BackpropClassifier(hidden_layer_sizes=(5,), solver="sgd", random_state=0)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X, y)
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
@@ -557,7 +576,7 @@ def test_invalid_hidden_layer_sizes(regression_data):
 
 def test_bad_sample_weight(regression_data):
     X, y = regression_data
-    est = BackpropRegressor(max_iter=2)
+    est = BackpropRegressor(max_iter=2, random_state=0)
     with pytest.raises(ValueError, match="entries"):
         est.fit(X, y, sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="non-negative"):

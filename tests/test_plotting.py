@@ -197,13 +197,17 @@ def test_from_estimator_meta_estimators(regression_data, plt):
 
 def test_from_estimator_lbfgs_mlp_has_no_curve(regression_data):
     est = _fit(
-        MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20),
+        MLPRegressor(
+            hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20, random_state=0
+        ),
         regression_data,
     )
     with pytest.raises(ValueError, match="lbfgs"):
         LossCurveDisplay.from_estimator(est)
     pipe = make_scaled_pipeline(
-        MLPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20)
+        MLPRegressor(
+            hidden_layer_sizes=(8,), solver="lbfgs", max_iter=20, random_state=0
+        )
     ).fit(*regression_data)
     with pytest.raises(ValueError, match="no loss_curve_"):
         LossCurveDisplay.from_estimator(pipe)

@@ -882,7 +882,7 @@ def test_callable_init_is_called_with_each_layer_shape():
     X = np.random.RandomState(0).uniform(size=(6, 3))
     Y = np.random.RandomState(1).uniform(size=(6, 2))
     est = BackpropRegressor(
-        hidden_layer_sizes=(5, 4), init=init, solver="lbfgs", max_iter=1
+        hidden_layer_sizes=(5, 4), init=init, solver="lbfgs", max_iter=1, random_state=0
     )
     _quiet_fit(est, X, Y)
     assert calls == [(3, 5), (5, 4), (4, 2)]
