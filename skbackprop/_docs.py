@@ -66,10 +66,12 @@ COMMON_PARAMETERS = """
         Use Nesterov's momentum (``solver='sgd'``, ``momentum > 0``).
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified for
-        single-output classification, sample weights carried along) and stop
-        when its score stalls for ``n_iter_no_change`` epochs; the weights of
-        the best validation score are restored. Stochastic solvers only.
+        Hold out ``validation_fraction`` of the training data (as
+        scikit-learn does: stratified for single-output classification,
+        sample weights carried along, at least two rows) and stop when its
+        score stalls for ``n_iter_no_change`` epochs; the weights of the best
+        validation score are restored. Stochastic solvers only; ``partial_fit``
+        refuses it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping, in (0, 1).

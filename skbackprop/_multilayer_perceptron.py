@@ -811,7 +811,9 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (a number weighs every row alike); the loss
             becomes a weighted mean. Rows with weight zero are dropped,
-            exactly as if they were absent.
+            exactly as if they were absent. Only the ratios matter to the
+            loss (the L2 penalty is divided by their sum): weights of any
+            magnitude, from subnormal to near the largest float, work.
 
         Returns
         -------
@@ -1004,7 +1006,9 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         sample_weight : float or array-like of shape (n_samples,), default=None
             Non-negative weights (a number weighs every row alike); the loss
             becomes a weighted mean. Rows with weight zero are dropped,
-            exactly as if they were absent.
+            exactly as if they were absent. Only the ratios matter to the
+            loss (the L2 penalty is divided by their sum): weights of any
+            magnitude, from subnormal to near the largest float, work.
 
         Returns
         -------
