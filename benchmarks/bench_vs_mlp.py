@@ -119,6 +119,25 @@ SCENARIOS = [
         repeats=3,
         quick_params={"max_iter": 1},
     ),
+    # plain gradient descent, as the seed notes teach it
+    Scenario(
+        "big-sgd-f64-mom0",
+        0.85,
+        "reg",
+        _regression(30000, 100),
+        {**BIG, "momentum": 0.0},
+        repeats=3,
+        quick_params={"max_iter": 1},
+    ),
+    # one epoch: what a fit costs beyond its epochs shows here
+    Scenario(
+        "big-sgd-f64-1epoch",
+        0.9,
+        "reg",
+        _regression(30000, 100),
+        {**BIG, "max_iter": 1},
+        repeats=5,
+    ),
 ]
 
 

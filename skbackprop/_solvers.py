@@ -13,6 +13,14 @@ import scipy.optimize
 
 from ._schedules import Constant, make_schedule
 
+#: Largest vector a plain step sends through scipy's BLAS axpy. scipy ships
+#: an OpenBLAS of its own, with its own thread pool: waking that pool makes it
+#: fight numpy's for the cores and slows every GEMM after it (2-3x on a
+#: (256, 256) network). OpenBLAS runs axpy of at most 10000 entries on the
+#: calling thread, so small networks keep the one-call step and larger ones
+#: take two numpy passes.
+_AXPY_MAX_SIZE = 10_000
+
 #: BLAS ``y <- a x + y`` by dtype
 _AXPY = {
     np.dtype(np.float64): scipy.linalg.blas.daxpy,
@@ -68,9 +76,10 @@ class SGD:
         self.power_t = float(power_t)
         self.velocity = np.zeros_like(params)
         self._work = np.empty_like(params)
-        # plain steps with one rate go through BLAS axpy (one call, in place)
+        # plain steps with one rate on small vectors go through BLAS axpy (one
+        # call, in place); see _AXPY_MAX_SIZE
         self._axpy = None
-        if params.flags.c_contiguous:
+        if params.flags.c_contiguous and params.size <= _AXPY_MAX_SIZE:
             self._axpy = _AXPY.get(params.dtype)
 
     @property

@@ -348,3 +348,28 @@ def test_plain_sgd_step_updates_a_view_in_place(dtype):
     np.testing.assert_allclose(theta[:9], expected, rtol=4 * np.finfo(dtype).eps)
     np.testing.assert_array_equal(theta[9:], before_tail)
     assert theta.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_sgd_step_on_large_vectors_avoids_scipy_blas(dtype, monkeypatch):
+    # scipy's BLAS has a thread pool of its own: waking it slows numpy's GEMMs
+    import skbackprop._solvers as solvers
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("scipy BLAS called for a large vector")
+
+    monkeypatch.setattr(solvers, "_AXPY", {np.dtype(dtype): forbidden})
+    rng = np.random.RandomState(0)
+    n = solvers._AXPY_MAX_SIZE + 1
+    params, grad = rng.normal(size=n).astype(dtype), rng.normal(size=n).astype(dtype)
+    expected = params - dtype(0.1) * grad
+    SGD(params, 0.1, momentum=0.0).update(params, grad)
+    np.testing.assert_allclose(params, expected, rtol=4 * np.finfo(dtype).eps)
+    # small vectors keep the one-call step (OpenBLAS runs it on this thread)
+    calls = []
+    monkeypatch.setattr(
+        solvers, "_AXPY", {np.dtype(dtype): lambda x, y, a: calls.append(a) or y}
+    )
+    small = np.ones(8, dtype=dtype)
+    SGD(small, 0.1, momentum=0.0).update(small, np.ones(8, dtype=dtype))
+    assert calls == [-0.1]
