@@ -232,18 +232,15 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         initialize(net, self._random_state, self.init)
         return net
 
-    def _lbfgs_starts(self, layer_units, dtype, n_restarts, first_pass):
-        """The initial networks of the L-BFGS runs, made one at a time (or
-        the network a continued fit starts from)."""
-        if first_pass:
-            layout = Layout(layer_units, self.fit_intercept)
-            return sequential_starts(
-                lambda: self._new_network(layout, dtype),
-                n_restarts,
-                self._random_state,
-                self.init,
-            )
-        return iter([self._network(activation=self.activation)])
+    def _lbfgs_starts(self, layer_units, dtype, n_restarts):
+        """The initial networks of the L-BFGS runs, made one at a time."""
+        layout = Layout(layer_units, self.fit_intercept)
+        return sequential_starts(
+            lambda: self._new_network(layout, dtype),
+            n_restarts,
+            self._random_state,
+            self.init,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -341,10 +338,6 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 "network. Set warm_start=False or refit from scratch."
             )
         self._check_out_activation()
-        # validates the shapes of coefs_/intercepts_ (they may be edited)
-        Layout(layer_units, self._fitted_intercept).pack(
-            self.coefs_, self.intercepts_, np.dtype(self._dtype_name)
-        )
 
     def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
         hidden = hidden_sizes(self.hidden_layer_sizes)
@@ -352,10 +345,13 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         data = self._validate_fit_data(X, y, sample_weight, incremental, first_pass)
         layer_units = [data.X.shape[1], *hidden, data.y.shape[1]]
         self._random_state = check_random_state(self.random_state)
+        start = None  # the network a continued fit starts from
         if first_pass:
             self._initialize(data.y, layer_units, data.X.dtype)
         else:
             self._check_continuation(layer_units)
+            # packs (and checks) the public weights, which may have been edited
+            start = self._network(activation=self.activation)
             dtype = np.dtype(self._dtype_name)
             sw = data.sample_weight
             data = data._replace(
@@ -372,13 +368,18 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         with np.errstate(all="ignore"):
             R = self.n_init if first_pass and not incremental else 1
             if self.solver == "lbfgs":
-                starts = self._lbfgs_starts(layer_units, X.dtype, R, first_pass)
+                starts = (
+                    iter([start])
+                    if start is not None
+                    else self._lbfgs_starts(layer_units, X.dtype, R)
+                )
                 self._fit_lbfgs(starts, R, data, hooks)
             else:
-                if first_pass:
-                    net = self._stacked_network(layer_units, X.dtype, R)
-                else:  # continue from the public weights
-                    net = self._network(activation=self.activation)
+                net = (
+                    start
+                    if start is not None
+                    else self._stacked_network(layer_units, X.dtype, R)
+                )
                 self._fit_stochastic(net, data, incremental, hooks)
             self._after_fit(X, y, sample_weight)
         if root is not None:

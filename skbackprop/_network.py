@@ -186,7 +186,7 @@ class Network:
             return float(np.dot(w, w))
         return sum(np.einsum("rij,rij->r", W, W) for W in self.coefs)
 
-    def objective(self, X, y, sample_weight=None, alpha=0.0):
+    def objective(self, X, y, sample_weight=None, alpha=0.0, out=None):
         """Loss plus L2 penalty at the current parameters (chunked).
 
         Parameters
@@ -195,6 +195,8 @@ class Network:
         y : ndarray of shape (n, n_outputs)
         sample_weight : ndarray of shape (n,), default=None
         alpha : float, default=0.0
+        out : ndarray of shape (*layout.lead, n, n_outputs), default=None
+            ``predict(X)`` when the caller has it already.
 
         Returns
         -------
@@ -203,7 +205,8 @@ class Network:
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
         if not weight_sum > 0:
             return self.layout.zero_value()
-        value = LOSSES[self.loss](y, self.predict(X), sample_weight, weight_sum)
+        out = self.predict(X) if out is None else out
+        value = LOSSES[self.loss](y, out, sample_weight, weight_sum)
         if alpha:
             value = value + 0.5 * alpha * self.penalty() / weight_sum
         return value

@@ -465,7 +465,9 @@ class StochasticTrainer:
         the scores and the best weights are kept."""
         val, net = self.validation, self.network
         out = net.predict(val.X)
-        objective = net.objective(val.X, val.y, val.sample_weight, self.config.alpha)
+        objective = net.objective(
+            val.X, val.y, val.sample_weight, self.config.alpha, out=out
+        )
         if not self.layout.stacked:
             scores = {0: val.score(out)}
             losses = {0: float(objective)}
