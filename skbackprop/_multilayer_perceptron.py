@@ -526,8 +526,8 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         stopping switched on since)."""
         if early_stopping:
             best = self.best_validation_score_
-            scores = list(self.validation_scores_ or [])
-            losses = list(self.validation_loss_curve_ or [])
+            scores = self.validation_scores_ or []
+            losses = self.validation_loss_curve_ or []
         else:
             best, scores, losses = self.best_loss_, None, None
         best_loss = np.inf if self.best_loss_ is None else self.best_loss_
@@ -578,9 +578,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self._optimizer_state = None
         if R == 1:
             self._optimizer_state = {"solver": self.solver, **optimizer.state_dict()}
-        self._warn_stochastic(
-            result, R, incremental, validation is not None, data.alpha
-        )
+        self._warn_stochastic(result, R, validation is not None, data.alpha)
 
     def _store_stochastic(self, result, n_samples, early_stopping):
         p = result.progress
@@ -596,7 +594,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             self.best_validation_score_ = p.rule.best
         self._store_weights(result)
 
-    def _warn_stochastic(self, result, R, incremental, early_stopping, alpha):
+    def _warn_stochastic(self, result, R, early_stopping, alpha):
         if result.interrupted:
             kept = (
                 "the best validation score so far"
@@ -615,7 +613,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     f"restart {result.index} after {self.n_iter_} epoch(s)."
                 )
             warnings.warn(_divergence_message(self, alpha) + detail, DivergenceWarning)
-        if result.exhausted and not incremental:
+        if result.exhausted:  # never for partial_fit's one epoch
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

@@ -353,7 +353,6 @@ class StochasticTrainer:
                 else:
                     loss = epoch()
                 if not isfinite(loss):
-                    p.n_iter, self.t, p.best_loss = n_iter, t, best_loss
                     self._end_epoch(loss)  # rolls back and stops
                     return False
                 guard.snapshot, guard.previous = guard.previous, guard.snapshot
