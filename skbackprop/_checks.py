@@ -36,9 +36,12 @@ def cast(array, dtype, name):
     return converted
 
 
-def validate_sample_weight(sample_weight, n_samples, dtype):
-    """Check ``sample_weight`` (a number or one non-negative weight per row)
-    and bring it to a scale near 1.
+def validate_sample_weight(
+    sample_weight, n_samples, dtype, factor=None, shift=None, name="sample_weight"
+):
+    """Check ``sample_weight`` (a number or one non-negative weight per row),
+    multiply it by ``factor`` (the class weights of the rows) and bring it to
+    a scale near 1.
 
     Only the ratios of the weights matter to the loss, so they are multiplied
     by a power of two (exact: the arithmetic of the fit is that of the given
@@ -46,36 +49,61 @@ def validate_sample_weight(sample_weight, n_samples, dtype):
     weights over- or underflows, whatever their magnitude. The L2 penalty
     ``alpha / (2 sum(w))`` is rescaled by the same power (``shift``).
 
+    Parameters
+    ----------
+    sample_weight : float, array-like of shape (n_samples,) or None
+        None weighs every row 1.
+    n_samples : int
+    dtype : numpy dtype
+        The dtype of the returned weights.
+    factor : ndarray of shape (n_samples,), default=None
+        Non-negative finite weights multiplied in (class weights).
+    shift : int, default=None
+        Use this power of two instead of the one that centres the weights
+        (a validation set scaled as its training set was).
+    name : str, default="sample_weight"
+        How error messages call the weights.
+
     Returns
     -------
     sample_weight : ndarray of shape (n_samples,) and dtype ``dtype``
     shift : int
         The weights were multiplied by ``2 ** shift``.
     """
+    if sample_weight is None:
+        sample_weight = 1.0
     if isinstance(sample_weight, Number):
         # a number (True too) weighs every sample alike, as in scikit-learn
         sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
     sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name=name
     )
     if sample_weight.ndim != 1:
         raise ValueError(
-            f"sample_weight must be 1D, got an array of shape {sample_weight.shape}."
+            f"{name} must be 1D, got an array of shape {sample_weight.shape}."
         )
     if sample_weight.shape[0] != n_samples:
         raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} entries but X has "
-            f"{n_samples} samples."
+            f"{name} has {sample_weight.shape[0]} entries but "
+            f"{'X_val' if name.endswith('_val') else 'X'} has {n_samples} samples."
         )
     if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative.")
+        raise ValueError(f"{name} must be non-negative.")
+    weighed = name
+    if factor is not None:
+        with np.errstate(over="ignore"):
+            sample_weight = sample_weight * factor
+        weighed = f"{name} times the class weights"
+        if not np.isfinite(sample_weight).all():
+            raise ValueError(f"{weighed} overflows; use smaller class weights.")
     if not np.any(sample_weight > 0):
         raise ValueError(
-            "sample_weight must not be all zero: at least one weight must be positive."
+            f"{weighed} must not be all zero: at least one weight must be positive."
         )
-    top = np.frexp(sample_weight.max())[1]
-    shift = -int(top) - int(np.frexp(np.ldexp(sample_weight, -top).mean())[1])
-    return cast(np.ldexp(sample_weight, shift), dtype, "sample_weight"), shift
+    if shift is None:
+        top = np.frexp(sample_weight.max())[1]
+        shift = -int(top) - int(np.frexp(np.ldexp(sample_weight, -top).mean())[1])
+    return cast(np.ldexp(sample_weight, shift), dtype, name), shift
 
 
 def penalty_for_weights(alpha, shift):

@@ -121,6 +121,28 @@ INIT_PARAMETERS = """
         continues a fit.
 """
 
+SCORING_PARAMETER = """
+    scoring : {None, 'loss'}, default=None
+        What early stopping follows on the validation set. ``None`` (as
+        scikit-learn's MLP) is the estimator's :meth:`score`: accuracy for
+        the classifier, R² for the regressor, higher is better. ``'loss'``
+        is the validation objective, the loss being minimised plus its L2
+        penalty (lower is better, the name and meaning of
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`'s
+        ``scoring='loss'``): ``n_iter_no_change``/``tol`` then count epochs
+        without a lower validation loss, and the weights of the lowest one
+        are kept (``best_validation_loss_``). ``validation_scores_`` and
+        ``validation_loss_curve_`` are recorded either way. Used only with
+        ``early_stopping=True``.
+"""
+
+TRANSFORM_LAYER_PARAMETER = """
+    transform_layer : int, default=-1
+        Hidden layer whose activations :meth:`transform` returns, counted in
+        ``hidden_layer_sizes`` (``0`` is the first hidden layer, ``-1`` the
+        last).
+"""
+
 COMMON_ATTRIBUTES = """
     loss_ : float
         Objective (loss plus penalty) at the end of training. For the
@@ -140,7 +162,12 @@ COMMON_ATTRIBUTES = """
         Validation objective after every epoch, with early stopping.
 
     best_validation_score_ : float or None
-        Best validation score, with early stopping.
+        Best validation score, with early stopping that follows the score
+        (``scoring=None``); None otherwise.
+
+    best_validation_loss_ : float or None
+        Lowest validation loss, with early stopping that follows the loss
+        (``scoring='loss'``); None otherwise.
 
     t_ : int
         Number of training samples seen by the stochastic solvers.
@@ -209,6 +236,8 @@ REGRESSOR_DOC = (
         ``dL/dy * f'(z)``.
 """
     + INIT_PARAMETERS
+    + SCORING_PARAMETER
+    + TRANSFORM_LAYER_PARAMETER
     + """
     Attributes
     ----------
@@ -258,6 +287,32 @@ CLASSIFIER_DOC = (
 """
     + FIT_INTERCEPT_PARAMETER
     + INIT_PARAMETERS
+    + """
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``, so that
+        they reach the loss, the early-stopping split and the validation
+        score and loss alike. ``None`` weighs every class 1. A dict maps a
+        class label to its weight (classes it omits weigh 1); ``'balanced'``
+        gives class ``c`` the weight ``n_samples / (n_classes * n_c)``
+        (:func:`sklearn.utils.class_weight.compute_class_weight`), computed
+        from the ``y`` of each ``fit``.
+
+        For multilabel targets (an indicator matrix) each label column is a
+        binary problem and a row's weight is the product of its columns'
+        weights (scikit-learn's multi-output convention): a dict
+        ``{label: w}`` weighs the rows where ``label`` is present by ``w``
+        (absent: 1); a list of one dict ``{0: w_absent, 1: w_present}`` per
+        column sets both; ``'balanced'`` balances each column.
+
+        ``partial_fit`` accepts a dict or list but refuses ``'balanced'``
+        (one batch does not tell the class frequencies; as for
+        :class:`~sklearn.linear_model.SGDClassifier`, compute them with
+        :func:`~sklearn.utils.class_weight.compute_class_weight` on a
+        representative sample and pass the dict). Weights given to
+        ``X_val``/``y_val`` in ``fit`` are weighted by class the same way.
+"""
+    + SCORING_PARAMETER
+    + TRANSFORM_LAYER_PARAMETER
     + """
     Attributes
     ----------

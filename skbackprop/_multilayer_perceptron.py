@@ -18,7 +18,9 @@ from scipy.sparse import issparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
     RegressorMixin,
+    TransformerMixin,
     _fit_context,
     is_classifier,
 )
@@ -34,7 +36,12 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin
@@ -55,6 +62,7 @@ from ._checks import (
     penalty_for_weights,
     validate_sample_weight,
 )
+from ._class_weight import class_weight_table, row_weights
 from ._initialization import initialize, sequential_starts
 from ._layout import Layout
 from ._network import Network
@@ -87,7 +95,8 @@ _PRIVATE_FITTED = (
 class _FitData(NamedTuple):
     """The checked data of one fit call (``X_user``/``y_user``: as the user
     gave them, for callbacks; ``alpha``: the penalty for the rescaled sample
-    weights)."""
+    weights, multiplied by ``2 ** weight_shift``; ``class_weights``: the
+    classifier's table of class weights, or None)."""
 
     X: object
     y: np.ndarray
@@ -95,6 +104,16 @@ class _FitData(NamedTuple):
     alpha: float
     X_user: object
     y_user: object
+    weight_shift: int = 0
+    class_weights: np.ndarray | None = None
+
+
+class _HeldOut(NamedTuple):
+    """A validation set given to ``fit``, as the user gave it."""
+
+    X: object
+    y: object
+    sample_weight: object
 
 
 class DivergenceWarning(ConvergenceWarning):
@@ -107,9 +126,9 @@ class DivergenceWarning(ConvergenceWarning):
 class NonFiniteOutputWarning(UserWarning):
     """The network's output is not finite (inf or NaN) for some rows.
 
-    Raised by prediction on inputs far outside the training range, where the
-    network's arithmetic overflows; the returned values are what the network
-    computes.
+    Raised by prediction (and ``transform``, for the hidden activations) on
+    inputs far outside the training range, where the network's arithmetic
+    overflows; the returned values are what the network computes.
     """
 
 
@@ -145,7 +164,9 @@ def _divergence_message(est, alpha):
     )
 
 
-class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
+class _BaseBackprop(
+    ClassNamePrefixFeaturesOutMixin, CallbackSupportMixin, BaseEstimator
+):
     """Shared machinery of the backprop estimators (not public)."""
 
     _parameter_constraints: dict = {
@@ -184,6 +205,8 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         "fit_intercept": ["boolean"],
         "init": [StrOptions({"glorot_uniform", "uniform"}), callable],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [StrOptions({"loss"}), None],
+        "transform_layer": [Integral],
     }
 
     # ------------------------------------------------------------------
@@ -257,12 +280,14 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             if fitted or name in _PRIVATE_FITTED:
                 delattr(self, name)
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, held_out=None):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
         try:
-            return self._fit_checked(X, y, sample_weight, incremental, first_pass)
+            return self._fit_checked(
+                X, y, sample_weight, incremental, first_pass, held_out
+            )
         except BaseException:
             if first_pass:
                 self._discard_fitted_state()
@@ -295,17 +320,19 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             # an object target such as [1.0, None] becomes NaN only after
             # sklearn's finiteness check
             assert_all_finite(y, input_name="y")
-        alpha = float(self.alpha)
-        if sample_weight is not None:
-            sample_weight, shift = validate_sample_weight(
-                sample_weight, X.shape[0], X.dtype
-            )
-            alpha = penalty_for_weights(alpha, shift)
         X_user, y_user = X, y
         # classes are those of every row, zero weights included (as sklearn)
         y = self._encode_y(y, incremental, first_pass)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
+        alpha, shift = float(self.alpha), 0
+        table = self._class_weight_table(y, incremental)
+        if sample_weight is not None or table is not None:
+            factor = None if table is None else row_weights(table, y)
+            sample_weight, shift = validate_sample_weight(
+                sample_weight, X.shape[0], X.dtype, factor
+            )
+            alpha = penalty_for_weights(alpha, shift)
         y = np.ascontiguousarray(cast(np.asarray(y), X.dtype, "y"))
         if sample_weight is not None and not (sample_weight > 0).all():
             # zero weights are exactly equivalent to removing the rows
@@ -313,7 +340,77 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
         if not issparse(X):
             X = np.ascontiguousarray(X)
-        return _FitData(X, y, sample_weight, alpha, X_user, y_user)
+        return _FitData(X, y, sample_weight, alpha, X_user, y_user, shift, table)
+
+    def _class_weight_table(self, y, incremental):
+        """Class weights (the classifier's ``class_weight``); None here."""
+        return None
+
+    def _check_held_out(self, X_val, y_val, sample_weight_val):
+        """The validation set given to ``fit`` (:class:`_HeldOut`), or None;
+        refused where early stopping does not run."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val is provided, but X_val and y_val were not."
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if not self.early_stopping or self.solver == "lbfgs":
+            raise ValueError(
+                "X_val and y_val are the validation set of early stopping: set "
+                "early_stopping=True (with solver='sgd' or 'adam') to use them, "
+                f"got early_stopping={self.early_stopping!r} and "
+                f"solver={self.solver!r}."
+            )
+        return _HeldOut(X_val, y_val, sample_weight_val)
+
+    def _held_out_validation(self, held_out, data, dtype):
+        """The :class:`Validation` of a set given to ``fit``, checked against
+        the training data, in the model's dtype, its weights scaled (and
+        weighted by class) as the training weights were."""
+        X_val = check_array(
+            held_out.X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            input_name="X_val",
+        )
+        if X_val.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X_val has {X_val.shape[1]} features, but the training data X "
+                f"has {self.n_features_in_}."
+            )
+        validate_data(self, held_out.X, reset=False, skip_check_array=True)
+        y_val = self._encode_held_out_y(held_out.y)
+        if y_val.ndim == 1:
+            y_val = y_val.reshape(-1, 1)
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} rows but y_val has {y_val.shape[0]}."
+            )
+        if y_val.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {y_val.shape[1]} columns but the training target y "
+                f"has {self.n_outputs_}."
+            )
+        sw = held_out.sample_weight
+        table = data.class_weights
+        if sw is not None or table is not None or data.sample_weight is not None:
+            factor = None if table is None else row_weights(table, y_val)
+            sw, _ = validate_sample_weight(
+                sw,
+                X_val.shape[0],
+                dtype,
+                factor,
+                data.weight_shift,
+                "sample_weight_val",
+            )
+        y_val = np.ascontiguousarray(cast(np.asarray(y_val), dtype, "y_val"))
+        X_val = cast(X_val, dtype, "X_val")
+        return self._validation(X_val, y_val, sw)
 
     def _check_partial_fit(self):
         # early stopping holds out part of one data set; partial_fit gets new
@@ -339,7 +436,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         self._check_out_activation()
 
-    def _fit_checked(self, X, y, sample_weight, incremental, first_pass):
+    def _fit_checked(self, X, y, sample_weight, incremental, first_pass, held_out):
         hidden = hidden_sizes(self.hidden_layer_sizes)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         data = self._validate_fit_data(X, y, sample_weight, incremental, first_pass)
@@ -361,6 +458,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         X, y, sample_weight = data.X, data.y, data.sample_weight
         X_user, y_user = data.X_user, data.y_user
+        validation = None
+        if held_out is not None:
+            validation = self._held_out_validation(held_out, data, X.dtype)
         root = self._callback_root(first_pass, incremental, X_user, y_user, metadata)
         hooks = None
         if root is not None and getattr(self, "_skl_callbacks", None):
@@ -380,7 +480,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                     if start is not None
                     else self._stacked_network(layer_units, X.dtype, R)
                 )
-                self._fit_stochastic(net, data, incremental, hooks)
+                self._fit_stochastic(net, data, incremental, hooks, validation)
             self._after_fit(X, y, sample_weight)
         if root is not None:
             root.call_on_fit_task_end(
@@ -425,6 +525,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         self.validation_scores_ = None
         self.validation_loss_curve_ = None
         self.best_validation_score_ = None
+        self.best_validation_loss_ = None
         self.best_loss_ = None
 
     def _check_out_activation(self):
@@ -524,8 +625,11 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         """One :class:`Progress` per network, carrying the history of earlier
         calls (None where an earlier fit kept none: another solver, or early
         stopping switched on since)."""
+        on_loss = self.scoring == "loss"
         if early_stopping:
-            best = self.best_validation_score_
+            # the attribute may be missing in a model pickled by an older version
+            name = "best_validation_loss_" if on_loss else "best_validation_score_"
+            best = getattr(self, name, None)
             scores = self.validation_scores_ or []
             losses = self.validation_loss_curve_ or []
         else:
@@ -536,7 +640,7 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
                 rule=StoppingRule(
                     self.tol,
                     self.n_iter_no_change,
-                    maximize=early_stopping,
+                    maximize=early_stopping and not on_loss,
                     best=best,
                     count=self._no_improvement_count,
                 ),
@@ -548,8 +652,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             for _ in range(n_restarts)
         ]
 
-    def _fit_stochastic(self, net, data, incremental, hooks):
-        """Minibatch descent on ``net`` (one network or stacked restarts)."""
+    def _fit_stochastic(self, net, data, incremental, hooks, validation=None):
+        """Minibatch descent on ``net`` (one network or stacked restarts);
+        ``validation``: the set given to ``fit`` for early stopping."""
         X, y, sample_weight = data.X, data.y, data.sample_weight
         R = net.layout.n_restarts
         optimizer = None
@@ -557,8 +662,8 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             optimizer = self._continued_optimizer(net)
         if optimizer is None:
             optimizer = self._make_optimizer(net, stacked=R > 1)
-        validation = None
-        if self.early_stopping and not incremental:  # partial_fit: all the data
+        if validation is None and self.early_stopping and not incremental:
+            # partial_fit trains on all its data
             X, y, sample_weight, validation = self._validation_split(
                 X, y, sample_weight
             )
@@ -591,7 +696,9 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         if early_stopping:
             self.validation_scores_ = p.validation_scores
             self.validation_loss_curve_ = p.validation_losses
-            self.best_validation_score_ = p.rule.best
+            on_loss = self.scoring == "loss"
+            self.best_validation_score_ = None if on_loss else p.rule.best
+            self.best_validation_loss_ = p.rule.best if on_loss else None
         self._store_weights(result)
 
     def _warn_stochastic(self, result, R, early_stopping, alpha):
@@ -660,20 +767,31 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
             )
         X_tr, X_val, y_tr, y_val = parts[:4]
         sw_tr, sw_val = (None, None) if sample_weight is None else parts[4:6]
+        if not issparse(X_tr):
+            X_tr = np.ascontiguousarray(X_tr)
+        validation = self._validation(X_val, y_val, sw_val)
+        return X_tr, np.ascontiguousarray(y_tr), sw_tr, validation
+
+    def _validation(self, X_val, y_val, sample_weight_val):
+        """The :class:`Validation` of early stopping on encoded targets."""
         labels = self._decode_y(y_val)
 
         def score(out):
-            return self._score_output(out, labels, sw_val)
+            return self._score_output(out, labels, sample_weight_val)
 
-        if not issparse(X_tr):
-            X_tr = np.ascontiguousarray(X_tr)
-        validation = Validation(X_val, y_val, sw_val, score)
-        return X_tr, np.ascontiguousarray(y_tr), sw_tr, validation
+        monitor = "loss" if self.scoring == "loss" else "score"
+        return Validation(X_val, y_val, sample_weight_val, score, monitor)
 
     # ------------------------------------------------------------------
     # prediction
     def _forward_output(self, X):
         """Output activations for ``X``; reads the model, writes nothing."""
+        return self._forward(X, None)
+
+    def _forward(self, X, layer):
+        """Activations for ``X`` of the output layer (``layer`` None) or of
+        hidden layer ``layer``, through a network packed for this call;
+        warns where they are not finite."""
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -685,20 +803,113 @@ class _BaseBackprop(CallbackSupportMixin, BaseEstimator):
         net = self._network()
         X = cast(X, net.dtype, "X")
         with np.errstate(all="ignore"):
-            out = net.predict(X)
+            out = net.predict(X) if layer is None else net.hidden_activations(X, layer)
         bad = ~np.isfinite(out).all(axis=1)
         if bad.any():
+            what = "network's output is" if layer is None else "hidden activations are"
             warnings.warn(
-                f"The network's output is not finite for {int(bad.sum())} of "
+                f"The {what} not finite for {int(bad.sum())} of "
                 f"{out.shape[0]} rows: their inputs are probably far outside the "
                 "range of the training data (the arithmetic overflows).",
                 NonFiniteOutputWarning,
-                stacklevel=3,
+                stacklevel=4,  # the caller of predict, transform, ...
             )
         return out
 
+    def _transform_layer_index(self):
+        """``transform_layer`` as a non-negative index into the fitted hidden
+        layers; a ValueError when the network has no such layer."""
+        hidden = list(self._layer_units[1:-1])
+        layer = self.transform_layer
+        n_hidden = len(hidden)
+        if not isinstance(layer, Integral) or not -n_hidden <= layer < n_hidden:
+            if n_hidden == 0:
+                detail = (
+                    "the network has no hidden layers (hidden_layer_sizes=()), so "
+                    "it has no hidden activations to transform to"
+                )
+            else:
+                detail = (
+                    f"the network has {n_hidden} hidden layer(s) "
+                    f"(hidden_layer_sizes={tuple(hidden)}); use an integer from "
+                    f"{-n_hidden} to {n_hidden - 1}"
+                )
+            raise ValueError(
+                f"transform_layer={layer!r} is not a hidden layer of the network: "
+                f"{detail}."
+            )
+        return int(layer) % n_hidden
 
-class BackpropRegressor(RegressorMixin, _BaseBackprop):
+    @property
+    def _n_features_out(self):
+        # the width of the transform layer (ClassNamePrefixFeaturesOutMixin's
+        # get_feature_names_out reads it); NotFittedError, an AttributeError,
+        # makes an unfitted estimator lack it
+        check_is_fitted(self)
+        return int(self._layer_units[1 + self._transform_layer_index()])
+
+    def transform(self, X):
+        """Activations of the hidden layer ``transform_layer``: the network as
+        a feature extractor.
+
+        ``X`` goes through the weight layers up to that hidden layer and its
+        activation function (``activation``), as in :meth:`predict`: the
+        model is packed afresh from ``coefs_`` and ``intercepts_`` (edits of
+        them are honoured), the rows are processed in chunks of bounded
+        memory, and nothing is written to the estimator, so that any number
+        of threads may transform with one fitted estimator at the same time.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data; a sparse matrix (CSR or CSC) is multiplied without
+            being densified.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, width)
+            The activations, ``width = hidden_layer_sizes[transform_layer]``,
+            in the dtype of the model (float32 for a model fitted on float32
+            data).
+
+        Raises
+        ------
+        ValueError
+            If ``transform_layer`` is not the index of a hidden layer of the
+            fitted network.
+        """
+        check_is_fitted(self)
+        return self._forward(X, self._transform_layer_index())
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns of :meth:`transform`.
+
+        As for scikit-learn's transformers that make new features (e.g.
+        :class:`~sklearn.decomposition.PCA`): the lowercased class name
+        followed by the unit's index, one name per unit of the hidden layer
+        ``transform_layer`` (``"backpropregressor0"``,
+        ``"backpropregressor1"``, ... for :class:`BackpropRegressor`).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the feature names seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The names of the output features.
+
+        Raises
+        ------
+        ValueError
+            If ``transform_layer`` is not the index of a hidden layer of the
+            fitted network.
+        """
+        return super().get_feature_names_out(input_features)
+
+
+class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
     __doc__ = _docs.REGRESSOR_DOC
 
     _parameter_constraints: dict = {
@@ -738,6 +949,8 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         out_activation="auto",
         init="glorot_uniform",
         n_init=1,
+        scoring=None,
+        transform_layer=-1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -767,6 +980,8 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         self.out_activation = out_activation
         self.init = init
         self.n_init = n_init
+        self.scoring = scoring
+        self.transform_layer = transform_layer
 
     def _loss_name(self):
         return self.loss
@@ -792,13 +1007,26 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
     def _decode_y(self, y):
         return y
 
+    def _encode_held_out_y(self, y_val):
+        y_val = check_array(y_val, ensure_2d=False, dtype="numeric", input_name="y_val")
+        return self._encode_y(y_val, incremental=True, first_pass=False)
+
     def _score_output(self, out, y, sample_weight):
         if not np.isfinite(out).all():
             return np.nan  # as scikit-learn: a diverged network has no score
         return r2_score(y, out, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network to data.
 
         Parameters
@@ -813,13 +1041,26 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
             exactly as if they were absent. Only the ratios matter to the
             loss (the L2 penalty is divided by their sum): weights of any
             magnitude, from subnormal to near the largest float, work.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation set of early stopping (needs ``early_stopping=True``
+            and a stochastic solver), used instead of holding out
+            ``validation_fraction`` of ``X``; ``validation_scores_`` and
+            ``validation_loss_curve_`` are computed on it. In a
+            :class:`~sklearn.pipeline.Pipeline`, ``transform_input=["X_val"]``
+            passes it through the steps fitted on ``X`` (metadata routing).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows (in the scale of ``sample_weight``:
+            the validation loss divides the L2 penalty by their sum).
 
         Returns
         -------
         self : BackpropRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        held_out = self._check_held_out(X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, held_out=held_out)
 
     @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -886,13 +1127,25 @@ class BackpropRegressor(RegressorMixin, _BaseBackprop):
         std = np.sqrt(self.noise_variance_).astype(out.dtype)
         return out, np.broadcast_to(std if out.ndim == 2 else std[0], out.shape).copy()
 
+    # bound in the class body: set_output wraps only the transform a
+    # TransformerMixin subclass defines itself (and the API pages list the
+    # class's own methods)
+    transform = _BaseBackprop.transform
+    get_feature_names_out = _BaseBackprop.get_feature_names_out
 
-class BackpropClassifier(ClassifierMixin, _BaseBackprop):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class BackpropClassifier(ClassifierMixin, TransformerMixin, _BaseBackprop):
     __doc__ = _docs.CLASSIFIER_DOC
 
     _parameter_constraints: dict = {
         **_BaseBackprop._parameter_constraints,
         "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
     }
 
     def __init__(
@@ -925,6 +1178,9 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         fit_intercept=True,
         init="glorot_uniform",
         n_init=1,
+        class_weight=None,
+        scoring=None,
+        transform_layer=-1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -953,6 +1209,9 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         self.fit_intercept = fit_intercept
         self.init = init
         self.n_init = n_init
+        self.class_weight = class_weight
+        self.scoring = scoring
+        self.transform_layer = transform_layer
 
     def _loss_name(self):
         return self.loss
@@ -989,11 +1248,46 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
             y = y.ravel()
         return self._label_binarizer.inverse_transform(y)
 
+    def _class_weight_table(self, y, incremental):
+        if incremental and isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one "
+                "batch does not tell the class frequencies. Compute the weights "
+                "with sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a representative sample of the targets "
+                "and pass them as a dict."
+            )
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        return class_weight_table(self.class_weight, y, self.classes_, multilabel)
+
+    def _encode_held_out_y(self, y_val):
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val)
+        check_classification_targets(y_val)
+        if self._label_binarizer.y_type_ != "multilabel-indicator":
+            unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y_val has classes {unseen.tolist()!r} that are not in the "
+                    f"training classes {self.classes_.tolist()!r}."
+                )
+        return self._label_binarizer.transform(y_val)
+
     def _score_output(self, out, y, sample_weight):
         return accuracy_score(y, self._decode_y(out), sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the network to data.
 
         Parameters
@@ -1008,13 +1302,28 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
             exactly as if they were absent. Only the ratios matter to the
             loss (the L2 penalty is divided by their sum): weights of any
             magnitude, from subnormal to near the largest float, work.
+            ``class_weight`` multiplies into them.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            Validation set of early stopping (needs ``early_stopping=True``
+            and a stochastic solver), used instead of holding out
+            ``validation_fraction`` of ``X``; ``validation_scores_`` and
+            ``validation_loss_curve_`` are computed on it. In a
+            :class:`~sklearn.pipeline.Pipeline`, ``transform_input=["X_val"]``
+            passes it through the steps fitted on ``X`` (metadata routing).
+        y_val : array-like of shape (n_val,) or (n_val, n_classes), default=None
+            Labels of ``X_val``, among the classes of ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation rows (in the scale of ``sample_weight``:
+            the validation loss divides the L2 penalty by their sum);
+            ``class_weight`` multiplies into them.
 
         Returns
         -------
         self : BackpropClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        held_out = self._check_held_out(X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, held_out=held_out)
 
     @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -1123,7 +1432,14 @@ class BackpropClassifier(ClassifierMixin, _BaseBackprop):
         with np.errstate(divide="ignore"):
             return np.log(proba, out=proba)
 
+    # bound in the class body: set_output wraps only the transform a
+    # TransformerMixin subclass defines itself (and the API pages list the
+    # class's own methods)
+    transform = _BaseBackprop.transform
+    get_feature_names_out = _BaseBackprop.get_feature_names_out
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -165,13 +165,51 @@ class Network:
         -------
         out : ndarray of shape (*layout.lead, n, n_outputs)
         """
+        return self._chunked_forward(X, None)
+
+    def hidden_activations(self, X, layer):
+        """Activations of hidden layer ``layer`` for ``X`` as a new array,
+        computed in chunks with a workspace of this call's own (as
+        :meth:`predict`, stopping after the layer).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+            Input of the network's dtype.
+        layer : int
+            Index of the hidden layer: ``0`` is the first, ``-1`` the last
+            (negative indices count from the end).
+
+        Returns
+        -------
+        activations : ndarray of shape (*layout.lead, n, width)
+            ``width`` is ``layout.layer_units[layer + 1]`` (``layer`` made
+            non-negative).
+
+        Raises
+        ------
+        IndexError
+            If the network has no hidden layer ``layer``.
+        """
+        n_hidden = self.layout.n_layers - 1
+        if not -n_hidden <= layer < n_hidden:
+            raise IndexError(
+                f"hidden layer {layer} out of range: the network has {n_hidden} "
+                "hidden layer(s)."
+            )
+        return self._chunked_forward(X, layer % n_hidden + 1)
+
+    def _chunked_forward(self, X, depth):
+        """The activations after ``depth`` weight layers (all when None), in
+        chunks of at most ``PREDICT_CHUNK`` rows, as a new array."""
         n = X.shape[0]
-        out = np.empty((*self.layout.lead, n, self.layout.layer_units[-1]), self.dtype)
+        width = self.layout.layer_units[-1 if depth is None else depth]
+        out = np.empty((*self.layout.lead, n, width), self.dtype)
         chunk = min(n, PREDICT_CHUNK) or 1
         ws = Workspace(self, chunk, training=False)
         for start in range(0, n, chunk):
             stop = min(start + chunk, n)
-            out[..., start:stop, :] = ws.forward(X[start:stop])
+            out[..., start:stop, :] = ws.forward(X[start:stop], depth=depth)
         return out
 
     def penalty(self):
@@ -444,7 +482,7 @@ class Workspace:
         )
 
     # ------------------------------------------------------------------
-    def forward(self, X, plan=None):
+    def forward(self, X, plan=None, depth=None):
         """Output activations for ``X`` (a view into this workspace).
 
         Parameters
@@ -452,12 +490,20 @@ class Workspace:
         X : ndarray or sparse matrix of shape (n, n_features)
         plan : BatchPlan, default=None
             The plan for ``n`` rows, when the caller already has it.
+        depth : int, default=None
+            Stop after this many weight layers (``1 <= depth <= n_layers``)
+            and return the activations of layer ``depth``: ``1`` is the
+            first hidden layer. None runs every layer.
 
         Returns
         -------
-        out : ndarray of shape (*layout.lead, n, n_outputs)
+        out : ndarray of shape (*layout.lead, n, layer_units[depth])
+            The output activations (``n_outputs`` columns) when ``depth`` is
+            None.
         """
         steps = (plan or self.plan(X.shape[0]))[0]  # the forward steps
+        if depth is not None:  # once per call: the loop below is unchanged
+            steps = steps[:depth]
         a = X
         if not isinstance(X, np.ndarray):  # scipy sparse matrix
             W, b, z, f = steps[0]

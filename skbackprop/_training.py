@@ -91,16 +91,25 @@ class Progress:
 
 @dataclass
 class Validation:
-    """A held-out set and how to score the network's output on it.
+    """A held-out set, how to score the network's output on it and what
+    early stopping follows.
 
     ``score(out)`` takes the output activations for ``X`` (one network's,
     shape ``(n, n_outputs)``) and returns a float, higher is better.
+    ``monitor`` is ``"score"`` (the rules follow the score) or ``"loss"``
+    (they follow the validation objective, lower is better); both are
+    recorded every epoch.
     """
 
     X: object
     y: np.ndarray
     sample_weight: np.ndarray | None
     score: object
+    monitor: str = "score"
+
+    def __post_init__(self):
+        if self.monitor not in ("score", "loss"):
+            raise ValueError(f"monitor must be 'score' or 'loss', got {self.monitor!r}")
 
 
 @dataclass
@@ -461,7 +470,7 @@ class StochasticTrainer:
 
     def _validate(self, ok):
         """Score the networks ``ok`` on the validation set; the rules watch
-        the scores and the best weights are kept."""
+        the monitored value and the best weights are kept."""
         val, net = self.validation, self.network
         out = net.predict(val.X)
         objective = net.objective(
@@ -475,11 +484,14 @@ class StochasticTrainer:
             losses = {r: float(objective[r]) for r in ok}
         if self.config.verbose:
             print("Validation score: " + ", ".join(f"{scores[r]:f}" for r in ok))
+            if val.monitor == "loss":
+                print("Validation loss: " + ", ".join(f"{losses[r]:f}" for r in ok))
+        watched = losses if val.monitor == "loss" else scores
         for r in ok:
             p = self.progress[r]
             p.validation_scores.append(scores[r])
             p.validation_losses.append(losses[r])
-            if p.rule.update(scores[r]):
+            if p.rule.update(watched[r]):
                 self._save_best(r)
 
     def _save_best(self, r):
@@ -494,9 +506,9 @@ class StochasticTrainer:
         where = None if self.owner is None else self.owner[: self.layout.n_params] == r
         go_on = self.schedule.reduce(where)
         if self.config.verbose:
-            what = (
-                "Validation score" if self.validation is not None else "Training loss"
-            )
+            what = "Training loss"
+            if self.validation is not None:
+                what = f"Validation {self.validation.monitor}"
             print(
                 f"{what} did not improve more than tol={p.rule.tol} for "
                 f"{p.rule.n_iter_no_change} consecutive epochs."
@@ -534,10 +546,11 @@ class StochasticTrainer:
         return TrainingView(net, p.n_iter, p.loss_curve)
 
     def _ranking(self):
-        """Networks from best to worst: lowest final loss, or highest best
-        validation score with early stopping."""
+        """Networks from best to worst: lowest final loss, or best validation
+        value (highest score, lowest loss) with early stopping."""
         if self.validation is not None:
-            key = [-p.rule.best if p.n_iter else math.inf for p in self.progress]
+            sign = -1.0 if self.validation.monitor == "score" else 1.0
+            key = [sign * p.rule.best if p.n_iter else math.inf for p in self.progress]
         else:
             key = [p.final_loss if p.n_iter else math.inf for p in self.progress]
         return sorted(range(len(self.progress)), key=key.__getitem__)

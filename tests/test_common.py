@@ -19,8 +19,11 @@ ESTIMATORS = [
     BackpropClassifier(**_SMALL),
     BackpropClassifier(solver="sgd", activation="logistic", **_SMALL),
     BackpropClassifier(solver="lbfgs", activation="tanh", **_SMALL),
-    BackpropClassifier(fit_intercept=False, activation="identity", **_SMALL),
-    BackpropClassifier(loss="squared_error", **_SMALL),
+    # bias-free with relu: with identity units it would be a linear model
+    # through the origin, which cannot follow check_class_weight_classifiers'
+    # weights (LogisticRegression(fit_intercept=False) cannot either)
+    BackpropClassifier(fit_intercept=False, **_SMALL),
+    BackpropClassifier(loss="squared_error", activation="identity", **_SMALL),
     # stacked (sgd/adam) and sequential (lbfgs) restarts
     BackpropRegressor(n_init=3, **_SMALL),
     BackpropClassifier(solver="lbfgs", n_init=2, **_SMALL),

@@ -678,3 +678,282 @@ def test_restart_zero_reproduces_the_single_fit(
         assert multi.best_validation_score_ == pytest.approx(
             single.best_validation_score_
         )
+
+
+# ----------------------------------------------------------------------
+# a validation set given to fit; early stopping on the validation loss
+def _validation_problem():
+    X, y = make_regression(n_samples=260, n_features=5, noise=5.0, random_state=11)
+    X = MinMaxScaler().fit_transform(X)
+    y = (y - y.mean()) / y.std()
+    return X[:180], y[:180], X[180:], y[180:]
+
+
+def _validation_objective(est, X, y):
+    """Validation loss by hand: half the mean squared error plus the L2
+    penalty divided by the number of validation rows."""
+    residual = est.predict(X) - y
+    penalty = sum(float((W**2).sum()) for W in est.coefs_)
+    return 0.5 * np.mean(residual**2) + 0.5 * est.alpha * penalty / X.shape[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("scoring", [None, "loss"])
+def test_given_validation_set_drives_early_stopping(scoring):
+    X, y, X_val, y_val = _validation_problem()
+    est = BackpropRegressor(
+        hidden_layer_sizes=(16,),
+        early_stopping=True,
+        scoring=scoring,
+        learning_rate_init=0.01,
+        max_iter=80,
+        random_state=0,
+    ).fit(X, y, X_val=X_val, y_val=y_val)
+    # every training row is trained on: no fraction held out
+    assert est.t_ == est.n_iter_ * X.shape[0]
+    assert len(est.validation_scores_) == len(est.validation_loss_curve_) == est.n_iter_
+    # the kept weights are those of the best epoch on the given set
+    if scoring is None:
+        assert est.best_validation_loss_ is None
+        assert est.best_validation_score_ == max(est.validation_scores_)
+        assert est.score(X_val, y_val) == pytest.approx(
+            est.best_validation_score_, rel=1e-9
+        )
+    else:
+        assert est.best_validation_score_ is None
+        assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+        assert _validation_objective(est, X_val, y_val) == pytest.approx(
+            est.best_validation_loss_, rel=1e-9
+        )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stopping_on_the_loss_stops_when_the_loss_stalls():
+    X, y, X_val, y_val = _validation_problem()
+    params = dict(
+        hidden_layer_sizes=(32,),
+        early_stopping=True,
+        scoring="loss",
+        learning_rate_init=0.05,
+        n_iter_no_change=5,
+        tol=1e-3,
+        max_iter=500,
+        random_state=0,
+    )
+    est = BackpropRegressor(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    assert est.n_iter_ < 500
+    curve = np.array(est.validation_loss_curve_)
+    best, last_improvement = np.inf, 0
+    for i, value in enumerate(curve):  # the rule: improve by more than tol
+        if value <= best - params["tol"]:
+            last_improvement = i
+        best = min(best, value)
+    assert len(curve) - 1 - last_improvement == params["n_iter_no_change"] + 1
+    # the same fit on the score stops elsewhere
+    on_score = BackpropRegressor(**{**params, "scoring": None}).fit(
+        X, y, X_val=X_val, y_val=y_val
+    )
+    assert on_score.best_validation_loss_ is None
+    assert on_score.validation_loss_curve_ is not None
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stopping_on_the_loss_with_stacked_restarts_keeps_the_lowest():
+    X, y, X_val, y_val = _validation_problem()
+    est = BackpropRegressor(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        scoring="loss",
+        n_init=3,
+        max_iter=40,
+        random_state=0,
+    ).fit(X, y, X_val=X_val, y_val=y_val)
+    assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+    assert _validation_objective(est, X_val, y_val) == pytest.approx(
+        est.best_validation_loss_, rel=1e-9
+    )
+    singles = [
+        BackpropRegressor(
+            hidden_layer_sizes=(8,),
+            early_stopping=True,
+            scoring="loss",
+            max_iter=40,
+            random_state=0,
+        )
+    ]
+    # restart 0 is the single fit: the kept restart is at least as good
+    singles[0].fit(X, y, X_val=X_val, y_val=y_val)
+    assert est.best_validation_loss_ <= singles[0].best_validation_loss_ * (1 + 1e-9)
+
+
+def test_scoring_loss_on_the_internal_split_and_verbose(capsys):
+    X, y = load_iris(return_X_y=True)
+    est = BackpropClassifier(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        scoring="loss",
+        max_iter=5,
+        verbose=True,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    out = capsys.readouterr().out
+    assert "Validation loss: " in out and "Validation score: " in out
+    assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+
+
+def test_warm_start_continues_the_best_validation_loss():
+    X, y, X_val, y_val = _validation_problem()
+    est = BackpropRegressor(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        scoring="loss",
+        warm_start=True,
+        max_iter=10,
+        n_iter_no_change=100,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, X_val=X_val, y_val=y_val)
+        first = est.best_validation_loss_
+        est.fit(X, y, X_val=X_val, y_val=y_val)
+    assert len(est.validation_loss_curve_) == 20
+    assert est.best_validation_loss_ <= first
+    assert est.best_validation_loss_ == min(est.validation_loss_curve_)
+
+
+def test_classifier_validation_set_with_string_labels():
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    order = np.random.RandomState(0).permutation(len(y))
+    X, labels = X[order], labels[order]
+    est = BackpropClassifier(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        learning_rate_init=0.01,
+        max_iter=60,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X[:100], labels[:100], X_val=X[100:], y_val=labels[100:].reshape(-1, 1))
+    assert est.best_validation_score_ == pytest.approx(est.score(X[100:], labels[100:]))
+
+
+@pytest.mark.parametrize(
+    "kwargs, params, message",
+    [
+        ({"X_val": "X"}, {}, "X_val is provided, but y_val was not"),
+        ({"y_val": "y"}, {}, "y_val is provided, but X_val was not"),
+        ({"sample_weight_val": "w"}, {}, "sample_weight_val is provided, but X_val"),
+        (
+            {"X_val": "X", "y_val": "y"},
+            {"early_stopping": False},
+            "set early_stopping=True",
+        ),
+        (
+            {"X_val": "X", "y_val": "y"},
+            {"solver": "lbfgs"},
+            "solver='sgd' or 'adam'",
+        ),
+        ({"X_val": "X3", "y_val": "y"}, {}, "X_val has 3 features, but the training"),
+        ({"X_val": "Xnan", "y_val": "y"}, {}, "Input X_val contains NaN"),
+        ({"X_val": "X", "y_val": "ynan"}, {}, "Input y_val contains NaN"),
+        ({"X_val": "X", "y_val": "y_short"}, {}, "X_val has 80 rows but y_val has 79"),
+        ({"X_val": "X", "y_val": "y2"}, {}, "y_val has 2 columns but the training"),
+        (
+            {"X_val": "X", "y_val": "y", "sample_weight_val": "w_short"},
+            {},
+            "sample_weight_val has 3 entries but X_val has 80",
+        ),
+        (
+            {"X_val": "X", "y_val": "y", "sample_weight_val": "w_zero"},
+            {},
+            "sample_weight_val must not be all zero",
+        ),
+    ],
+)
+def test_bad_validation_set_gets_a_clear_error(kwargs, params, message):
+    X, y, X_val, y_val = _validation_problem()
+    values = {
+        "X": X_val,
+        "y": y_val,
+        "w": np.ones(len(y_val)),
+        "X3": X_val[:, :3],
+        "Xnan": np.where(
+            np.arange(X_val.size).reshape(X_val.shape) == 7, np.nan, X_val
+        ),
+        "ynan": np.r_[np.nan, y_val[1:]],
+        "y_short": y_val[1:],
+        "y2": np.c_[y_val, y_val],
+        "w_short": np.ones(3),
+        "w_zero": np.zeros(len(y_val)),
+    }
+    est = BackpropRegressor(early_stopping=True, max_iter=3, random_state=0)
+    est.set_params(**params)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        est.fit(X, y, **{key: values[name] for key, name in kwargs.items()})
+    assert not hasattr(est, "coefs_")
+
+
+def test_classifier_validation_labels_must_be_training_classes():
+    X, y = load_iris(return_X_y=True)
+    est = BackpropClassifier(early_stopping=True, max_iter=3, random_state=0)
+    with pytest.raises(ValueError, match=r"y_val has classes \[7\] that are not"):
+        est.fit(X, y, X_val=X[:5], y_val=np.array([0, 1, 2, 7, 1]))
+
+
+def test_pipeline_transforms_the_validation_set_with_the_training_scaler():
+    from sklearn import config_context
+
+    X, y, X_val, y_val = _validation_problem()
+    X, X_val = 50 * X + 3, 50 * X_val - 7  # let the scaler matter
+    params = dict(
+        hidden_layer_sizes=(8,), early_stopping=True, max_iter=20, random_state=0
+    )
+    with config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe = Pipeline(
+            [
+                ("scale", MinMaxScaler()),
+                (
+                    "net",
+                    BackpropRegressor(**params).set_fit_request(X_val=True, y_val=True),
+                ),
+            ],
+            transform_input=["X_val"],
+        ).fit(X, y, X_val=X_val, y_val=y_val)
+        scaler = pipe.named_steps["scale"]
+        # the scaler saw the training rows only
+        np.testing.assert_array_equal(scaler.data_min_, X.min(axis=0))
+        np.testing.assert_array_equal(scaler.data_max_, X.max(axis=0))
+        by_hand = BackpropRegressor(**params).fit(
+            scaler.transform(X), y, X_val=scaler.transform(X_val), y_val=y_val
+        )
+    net = pipe.named_steps["net"]
+    np.testing.assert_allclose(
+        net.validation_scores_, by_hand.validation_scores_, rtol=1e-12
+    )
+    np.testing.assert_allclose(net.coefs_[0], by_hand.coefs_[0], rtol=1e-12)
+
+
+def test_grid_search_routes_the_validation_set():
+    from sklearn import config_context
+
+    X, y, X_val, y_val = _validation_problem()
+    X_val, y_val = X_val[:50], y_val[:50]  # not the length of X: not split by folds
+    with config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = BackpropRegressor(
+            hidden_layer_sizes=(8,), early_stopping=True, max_iter=15, random_state=0
+        ).set_fit_request(X_val=True, y_val=True)
+        search = GridSearchCV(est, {"alpha": [1e-4, 1e-2]}, cv=3).fit(
+            X, y, X_val=X_val, y_val=y_val
+        )
+    best = search.best_estimator_
+    assert best.score(X_val, y_val) == pytest.approx(
+        best.best_validation_score_, rel=1e-9
+    )

@@ -598,6 +598,104 @@ def test_predict_in_chunks_stacked(monkeypatch):
     assert net.predict(X[:0]).shape == (R, 0, 2)
 
 
+def _ref_hidden(net, X, layer):
+    """Plain numpy activations of hidden layer ``layer``."""
+    _, hidden_z = _ref_forward(net, X, return_hidden_z=True)
+    return _ref_act(net.activation, hidden_z[layer])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hidden_activations_match_numpy(
+    monkeypatch, dtype, fmt, activation, fit_intercept
+):
+    monkeypatch.setattr(network_module, "PREDICT_CHUNK", 4)  # 3 chunks of 4, 1
+    rng = np.random.default_rng(31)
+    units = [5, 4, 3, 2]
+    net = _random_network(
+        rng, units, activation, "softmax", "log_loss", fit_intercept, dtype=dtype
+    )
+    X = rng.normal(size=(13, 5))
+    X[rng.uniform(size=X.shape) < 0.4] = 0.0
+    X = X.astype(dtype)
+    Xin = X if fmt == "dense" else sp.csr_matrix(X).asformat(fmt)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for layer, index in [(0, 0), (1, 1), (-1, 1), (-2, 0)]:
+        out = net.hidden_activations(Xin, layer)
+        assert out.dtype == dtype
+        assert out.shape == (13, units[index + 1])
+        np.testing.assert_allclose(
+            out, _ref_hidden(net, X, index), rtol=rtol, atol=10 * rtol
+        )
+        # a new array, not a view of a workspace's buffers
+        assert out.flags.owndata
+    # the output layer is still predict's
+    np.testing.assert_allclose(
+        net.predict(Xin), _ref_forward(net, X), rtol=rtol, atol=rtol
+    )
+
+
+def test_hidden_activations_stacked(monkeypatch):
+    monkeypatch.setattr(network_module, "PREDICT_CHUNK", 3)
+    rng = np.random.default_rng(32)
+    R = 3
+    net = _random_network(
+        rng, [4, 5, 3, 2], "tanh", "identity", "squared_error", True, R
+    )
+    X = rng.normal(size=(8, 4))
+    X[rng.uniform(size=X.shape) < 0.5] = 0.0
+    for Xin in (X, sp.csr_matrix(X)):
+        for layer, width in [(0, 5), (-1, 3)]:
+            out = net.hidden_activations(Xin, layer)
+            assert out.shape == (R, 8, width)
+            for r in range(R):
+                single = net.single(r)
+                np.testing.assert_allclose(
+                    out[r], _ref_hidden(single, X, layer), rtol=1e-12, atol=1e-14
+                )
+                np.testing.assert_array_equal(
+                    out[r], single.hidden_activations(Xin, layer)
+                )
+    assert net.hidden_activations(X[:0], 0).shape == (R, 0, 5)
+
+
+def test_hidden_activations_out_of_range():
+    rng = np.random.default_rng(33)
+    net = _random_network(rng, [3, 4, 2, 1], "relu", "identity", "squared_error")
+    X = rng.normal(size=(2, 3))
+    for layer in (2, -3, 10):
+        with pytest.raises(IndexError, match="2 hidden layer"):
+            net.hidden_activations(X, layer)
+    glm = _random_network(rng, [3, 1], "relu", "identity", "squared_error")
+    for layer in (0, -1):
+        with pytest.raises(IndexError, match="0 hidden layer"):
+            glm.hidden_activations(X, layer)
+
+
+def test_forward_depth_stops_after_the_given_layers():
+    rng = np.random.default_rng(34)
+    net = _random_network(rng, [3, 4, 5, 2], "logistic", "softmax", "log_loss")
+    X = rng.normal(size=(6, 3))
+    ws = net.workspace(6, training=False)
+    full = ws.forward(X).copy()
+    np.testing.assert_array_equal(ws.forward(X, depth=3), full)
+    for depth in (1, 2):
+        a = ws.forward(X, depth=depth)
+        assert a.shape == (6, net.layout.layer_units[depth])
+        np.testing.assert_allclose(a, _ref_hidden(net, X, depth - 1), rtol=1e-12)
+    # a training workspace gives the same activations and gradients after
+    # shallow passes
+    tws = net.workspace(6)
+    y = np.eye(2)[rng.integers(0, 2, 6)]
+    value = tws.loss_grad(X, y)
+    grad = tws.grad.copy()
+    np.testing.assert_allclose(tws.forward(X, depth=1), _ref_hidden(net, X, 0))
+    assert tws.loss_grad(X, y) == value
+    np.testing.assert_array_equal(tws.grad, grad)
+
+
 @pytest.mark.parametrize("how", ["pickle", "deepcopy"])
 def test_copy_round_trip_keeps_views_linked(how):
     rng = np.random.default_rng(8)

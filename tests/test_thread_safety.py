@@ -56,10 +56,12 @@ def _methods(est):
             "predict": est.predict,
             "predict_proba": est.predict_proba,
             "predict_log_proba": est.predict_log_proba,
+            "transform": est.transform,
         }
     return {
         "predict": est.predict,
         "predict_std": lambda X: np.stack(est.predict(X, return_std=True)),
+        "transform": est.transform,
     }
 
 

@@ -25,6 +25,7 @@ from skbackprop._training import (
     StochasticTrainer,
     TrainingDiverged,
     TrainingResult,
+    Validation,
     train_lbfgs,
     train_lbfgs_restarts,
 )
@@ -717,3 +718,57 @@ def test_lean_loop_equals_the_general_loop(make_optimizer, kwargs):
         assert lean_result.progress.n_iter == general_result.progress.n_iter
         assert lean_result.n_diverged == general_result.n_diverged
         assert lean_result.exhausted == general_result.exhausted
+
+
+# ----------------------------------------------------------------------------
+# validation: the rules follow the score or the loss
+
+
+def _validated_run(monitor, R=1, max_iter=30, rate=0.5):
+    X, y = _problem(seed=3, n=30)
+    X_val, y_val = _problem(seed=4, n=15)
+    thetas = _thetas(R, seed=5)
+    net = _single(thetas[0]) if R == 1 else _stacked(thetas)
+    maximize = monitor == "score"
+    progress = [
+        Progress(
+            StoppingRule(0.0, 10_000, maximize=maximize),
+            validation_scores=[],
+            validation_losses=[],
+        )
+        for _ in range(R)
+    ]
+    # a score that disagrees with the loss: the mean of the output
+    validation = Validation(X_val, y_val, None, lambda out: float(out.mean()), monitor)
+    optimizer = SGD(net.params, rate, "constant", momentum=0.0)
+    batches = Minibatches(X, y, None, 30, False, np.random.RandomState(0))
+    config = StochasticConfig(max_iter=max_iter)
+    trainer = StochasticTrainer(net, optimizer, batches, progress, config, validation)
+    return trainer.run(), trainer, (X_val, y_val)
+
+
+@pytest.mark.parametrize("monitor", ["score", "loss"])
+def test_validation_rules_follow_the_monitored_value(monitor):
+    result, trainer, (X_val, y_val) = _validated_run(monitor)
+    p = result.progress
+    watched = p.validation_scores if monitor == "score" else p.validation_losses
+    best = max(watched) if monitor == "score" else min(watched)
+    assert p.rule.best == best
+    # the kept network is the one of the best epoch of the monitored value
+    kept = result.network
+    if monitor == "loss":
+        assert kept.objective(X_val, y_val) == pytest.approx(best, rel=1e-12)
+    else:
+        assert float(kept.predict(X_val).mean()) == pytest.approx(best, rel=1e-12)
+
+
+def test_stacked_ranking_follows_the_validation_loss():
+    result, trainer, _ = _validated_run("loss", R=3)
+    bests = [p.rule.best for p in trainer.progress]
+    assert result.index == int(np.argmin(bests))
+
+
+def test_validation_monitor_is_checked():
+    X, y = _problem()
+    with pytest.raises(ValueError, match="monitor must be 'score' or 'loss'"):
+        Validation(X, y, None, lambda out: 0.0, "accuracy")
