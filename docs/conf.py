@@ -14,12 +14,20 @@ import sys
 import warnings
 from pathlib import Path
 
+from docutils import nodes
+from numpydoc.xref import DEFAULT_LINKS
+from sphinx.transforms import SphinxTransform
+
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 # document the working tree, even when skbackprop is not installed
 sys.path.insert(0, str(ROOT))
+# docs/_inventories.py
+sys.path.insert(0, str(DOCS))
 # the gallery examples draw with matplotlib: never open a window
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import _inventories  # noqa: E402
 
 import skbackprop  # noqa: E402
 
@@ -31,6 +39,7 @@ version = release = skbackprop.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -63,6 +72,18 @@ autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
+# The types of parameters, attributes and return values link too ("ndarray of
+# shape (n_samples,)" to numpy.ndarray), but only the words numpydoc knows as
+# NumPy names (ndarray, array, RandomState, ...) and those listed here; all
+# other words stay plain text.
+numpydoc_xref_param_type = True
+numpydoc_xref_ignore = "all"
+numpydoc_xref_aliases = {
+    # numpydoc's aliases of Python's own types (int, dict, callable, ...)
+    # point at a "python" inventory that this build does not have
+    **{word: word for word, link in DEFAULT_LINKS.items() if "python:" in link},
+    "array-like": ":term:`array-like <sklearn:array-like>`",
+}
 
 
 _SHAPE = re.compile(r"of shape \([^)]*\)")
@@ -85,10 +106,46 @@ def _escape_shape_attributes(app, what, name, obj, options, lines):
             )
 
 
+class _StraightQuotesInTypes(SphinxTransform):
+    """Keep the quotes of numpydoc type specifications straight.
+
+    ``{'lbfgs', 'sgd', 'adam'}, default='adam'`` is Python, not prose; and
+    the parameter links of scikit-learn's HTML repr (``#:~:text=solver,-...``,
+    a text fragment of the type as the docstring writes it) only find it on
+    the page if docutils' smart quotes leave it alone.
+    """
+
+    default_priority = 700  # before SphinxSmartQuotes (750)
+
+    def apply(self, **kwargs):
+        for node in self.document.findall(nodes.classifier):
+            node["support_smartquotes"] = False
+
+
+def _offline_inventories(app, config):
+    """Write the scikit-learn, NumPy and SciPy inventories into the build
+    directory and point intersphinx at them (see docs/_inventories.py)."""
+    mapping = _inventories.write_inventories(Path(app.doctreedir) / "inventories")
+    # local files only: intersphinx never goes to the network
+    assert all(Path(path).is_file() for _, path in mapping.values())
+    config.intersphinx_mapping = mapping
+
+
 def setup(app):
+    # before intersphinx checks the mapping (config-inited, priority 800)
+    app.connect("config-inited", _offline_inventories, priority=700)
     # after numpydoc (priority 500) has turned the sections into reST
     app.connect("autodoc-process-docstring", _escape_shape_attributes, priority=900)
+    app.add_transform(_StraightQuotesInTypes)
 
+
+# -- intersphinx -------------------------------------------------------------
+# Links to scikit-learn, NumPy and SciPy. The inventories are made from the
+# installed packages at the start of the build, without any download: see
+# _offline_inventories above and docs/_inventories.py.
+# A reference to a name they do not have stays plain text (as any unresolved
+# Python reference); sphinx-gallery links the examples' code through them too.
+intersphinx_mapping = {}
 
 # -- MyST (docs/mathematics.md) ----------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "deflist", "colon_fence"]

@@ -1,5 +1,11 @@
 """Docstring fragments shared by the two estimators (numpydoc sections)."""
 
+# Where the documentation is published (the planned address: it is not hosted
+# yet). The HTML repr of the estimators links to their API pages there,
+# DOCS_URL + "generated/skbackprop.BackpropRegressor.html"; pyproject.toml's
+# [project.urls] Documentation is the same address.
+DOCS_URL = "https://skbackprop.readthedocs.io/en/latest/"
+
 COMMON_PARAMETERS = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Units of each hidden layer; ``()`` gives a network with no hidden

@@ -169,6 +169,14 @@ class _BaseBackprop(
 ):
     """Shared machinery of the backprop estimators (not public)."""
 
+    # the HTML repr (notebooks) links the estimator to its API page, and each
+    # parameter to its entry there (scikit-learn's text fragments); classes
+    # outside skbackprop (user subclasses) get no link
+    _doc_link_module = "skbackprop"
+    _doc_link_template = (
+        _docs.DOCS_URL + "generated/{estimator_module}.{estimator_name}.html"
+    )
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
@@ -843,10 +851,15 @@ class _BaseBackprop(
     @property
     def _n_features_out(self):
         # the width of the transform layer (ClassNamePrefixFeaturesOutMixin's
-        # get_feature_names_out reads it); NotFittedError, an AttributeError,
-        # makes an unfitted estimator lack it
+        # get_feature_names_out reads it). An AttributeError where there is
+        # none (NotFittedError is one), so that hasattr() and dir() work on
+        # every estimator; get_feature_names_out raises the ValueError.
         check_is_fitted(self)
-        return int(self._layer_units[1 + self._transform_layer_index()])
+        try:
+            layer = self._transform_layer_index()
+        except ValueError as error:
+            raise AttributeError(str(error)) from None
+        return int(self._layer_units[1 + layer])
 
     def transform(self, X):
         """Activations of the hidden layer ``transform_layer``: the network as
@@ -906,6 +919,8 @@ class _BaseBackprop(
             If ``transform_layer`` is not the index of a hidden layer of the
             fitted network.
         """
+        check_is_fitted(self)
+        self._transform_layer_index()  # the ValueError of a layer that is not there
         return super().get_feature_names_out(input_features)
 
 

@@ -37,10 +37,16 @@ try:
     from skbackprop.plotting import LossCurveDisplay
 except ImportError:  # pragma: no cover - module not written yet
     LossCurveDisplay = None
+try:
+    from skbackprop.onnx import to_onnx as onnx_to_onnx
+except ImportError:  # the onnx extra (skl2onnx) is not installed
+    onnx_to_onnx = None
 
 ESTIMATORS = [BackpropRegressor, BackpropClassifier]
 CLASSES = ESTIMATORS + [SGD, Adam] + [c for c in [LossCurveDisplay] if c]
-FUNCTIONS = [check_gradients, minimize_lbfgs] + [f for f in [make_scaled_pipeline] if f]
+FUNCTIONS = [check_gradients, minimize_lbfgs] + [
+    f for f in [make_scaled_pipeline, onnx_to_onnx] if f
+]
 
 
 def _ids(objects):

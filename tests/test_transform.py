@@ -236,6 +236,9 @@ def test_no_hidden_layer_no_transform(layer):
         est.transform(X)
     with pytest.raises(ValueError, match="transform_layer.*no hidden layers"):
         est.get_feature_names_out()
+    # introspection still works (skl2onnx calls dir() on the model)
+    assert not hasattr(est, "_n_features_out")
+    assert "predict" in dir(est)
 
 
 def test_non_finite_activations_warn():

@@ -9,7 +9,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 USER_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide"
-RUNNABLE_PAGES = ["embeddings.rst", "validation.rst"]
+#: page -> the optional packages its code needs (the test skips without them)
+RUNNABLE_PAGES = {
+    "embeddings.rst": (),
+    "persistence.rst": ("skops", "skl2onnx", "onnxruntime"),
+    "validation.rst": (),
+}
 _BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", re.MULTILINE)
 
 
@@ -21,8 +26,10 @@ def _code(page):
     )
 
 
-@pytest.mark.parametrize("page", RUNNABLE_PAGES)
+@pytest.mark.parametrize("page", sorted(RUNNABLE_PAGES))
 def test_user_guide_page_runs(page, capsys):
+    for module in RUNNABLE_PAGES[page]:
+        pytest.importorskip(module)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         exec(compile(_code(page), page, "exec"), {"__name__": "user_guide"})
