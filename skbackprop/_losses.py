@@ -13,6 +13,7 @@ for many::
     binary_log_loss  L = -1/W    * sum_i w_i sum_k (y_ik log p_ik
                                                     + (1-y_ik) log(1-p_ik))
     log_loss         L = -1/W    * sum_i w_i sum_k y_ik log p_ik
+                       (one-hot targets: -1/W * sum_i w_i log p_i,true)
 
 with ``W = sum_i w_i`` (``W = n_samples`` without weights).
 """
@@ -57,11 +58,19 @@ def binary_log_loss(y, p, sample_weight=None, weight_sum=None):
 
 
 def log_loss(y, p, sample_weight=None, weight_sum=None):
-    """Categorical cross-entropy of a softmax output."""
+    """Categorical cross-entropy of a softmax output, for one-hot targets.
+
+    With one-hot ``y`` only the true class's term of ``sum_k y_k log p_k`` is
+    non-zero, so the value is ``-log p_true`` with ``p_true = sum_k y_k p_k``:
+    one pass over the outputs and a logarithm per sample instead of per
+    output (the same numbers as the sum over classes: the other terms are
+    exact zeros). The classifier's targets (``LabelBinarizer``) are one-hot;
+    soft targets would need ``-sum_k xlogy(y_k, p_k)``.
+    """
     if p.shape[-1] == 1:
         return binary_log_loss(y, p, sample_weight, weight_sum)
-    p = _clip_probability(p)
-    per_sample = -xlogy(y, p).sum(axis=-1)
+    p_true = _clip_probability(np.einsum("...ij,...ij->...i", y, p))
+    per_sample = -np.log(p_true, out=p_true)
     return _weighted_mean(per_sample, sample_weight, weight_sum)
 
 

@@ -195,12 +195,19 @@ class Minibatches:
             stop = min(start + bs, n)
             m = stop - start
             batch = idx[start:stop]
+            # the indices are a permutation, always in range: mode="clip"
+            # skips the bounds check and the copy numpy makes with out= and
+            # mode="raise" (about twice as fast)
             if self.dense:
-                Xb = np.take(X, batch, axis=0, out=self.x_buf[:m])
+                Xb = np.take(X, batch, axis=0, out=self.x_buf[:m], mode="clip")
             else:
                 Xb = X[batch]
-            yb = np.take(y, batch, axis=0, out=self.y_buf[:m])
-            swb = None if sw is None else np.take(sw, batch, out=self.sw_buf[:m])
+            yb = np.take(y, batch, axis=0, out=self.y_buf[:m], mode="clip")
+            swb = (
+                None
+                if sw is None
+                else np.take(sw, batch, out=self.sw_buf[:m], mode="clip")
+            )
             yield Xb, yb, swb, m
 
 

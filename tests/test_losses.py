@@ -246,3 +246,36 @@ def test_logistic_log_loss_is_binary():
     delta = LOSS_GRADIENTS["binary_log_loss"](y, p, np.empty_like(p))
     delta = DERIVATIVES["logistic"](p, delta, np.empty_like(p))
     np.testing.assert_allclose(delta, p - y, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_log_loss_true_class_term_equals_the_sum_over_classes(dtype, weighted):
+    """For one-hot targets the value keeps only the true class's term: the
+    same number as the clipped sum over classes, for single and stacked
+    outputs, with probabilities of exactly 0 and 1 among them."""
+    from scipy.special import xlogy
+
+    rng = np.random.default_rng(3)
+    n, k = 40, 4
+    y = np.eye(k, dtype=dtype)[rng.integers(0, k, size=n)]
+    e = rng.uniform(0.0, 1.0, size=(2, n, k))
+    e[0, :3] = np.eye(k)[:3]  # saturated rows: p of 0 and 1
+    e[1, 3] = 0.0
+    e[1, 3, 0] = 1.0
+    p = (e / e.sum(axis=-1, keepdims=True)).astype(dtype)
+    sw = rng.uniform(0.5, 2.0, size=n).astype(dtype) if weighted else None
+    weight_sum = n if sw is None else float(sw.sum())
+    eps = np.finfo(dtype).eps
+    for probabilities in (p[0], p):  # one network, then two stacked
+        clipped = np.clip(probabilities, eps, 1 - eps)
+        per_sample = -xlogy(y, clipped).sum(axis=-1)
+        expected = (
+            per_sample.sum(axis=-1) / n
+            if sw is None
+            else np.dot(per_sample, sw) / weight_sum
+        )
+        value = LOSSES["log_loss"](y, probabilities, sw, weight_sum)
+        np.testing.assert_allclose(
+            value, expected, rtol=1e-6 if dtype == np.float32 else 1e-13
+        )
