@@ -24,7 +24,15 @@ from pathlib import Path
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_vs_mlp import NEVER_STOP, SCENARIOS, blas_info, import_ours, timed_fit  # noqa: E402
+from bench_vs_mlp import (  # noqa: E402
+    SCENARIOS,
+    blas_info,
+    import_ours,
+    interleaved,
+    make_fitter,
+    scenario_params,
+    timed_fit,
+)
 
 
 def import_baseline(checkout):
@@ -43,30 +51,23 @@ def import_baseline(checkout):
 
 
 def run_scenario(sc, repeats, quick, classes):
+    """One scenario; a grid-search scenario times whole searches, built by
+    ``make_fitter`` exactly as in ``bench_vs_mlp.py``."""
     X, y = sc.data(quick)
-    params = {
-        **sc.params,
-        **(sc.quick_params if quick else {}),
-        **NEVER_STOP,
-        "random_state": 0,
-    }
+    params = scenario_params(sc, quick)
     k = 0 if sc.kind == "reg" else 1
-    makers = {
+    classes = {
         "sk": (MLPRegressor, MLPClassifier)[k],
         "base": classes["base"][k],
         "new": classes["new"][k],
     }
-    for cls in makers.values():  # untimed warm-up
-        timed_fit(cls(**{**params, "max_iter": 1}), X, y, 1)
-    names = list(makers)
-    times = {name: [] for name in names}
-    losses = {}
-    for i in range(repeats):
-        order = names[i % 3 :] + names[: i % 3]
-        for name in order:
-            est = makers[name](**params)
-            times[name].append(timed_fit(est, X, y, params["max_iter"]))
-            losses[name] = float(est.loss_)
+    for cls in classes.values():  # untimed warm-up
+        timed_fit(make_fitter(sc, cls, {**params, "max_iter": 1}), X, y, 1)
+    makers = {
+        name: (lambda cls=cls: make_fitter(sc, cls, params))
+        for name, cls in classes.items()
+    }
+    times, losses = interleaved(makers, X, y, params["max_iter"], repeats)
 
     def median_ratio(a, b):
         return statistics.median(x / y for x, y in zip(times[a], times[b]))
@@ -101,14 +102,14 @@ def main(argv=None):
         print(f"running {sc.name} ({repeats} rounds) ...", file=sys.stderr)
         rows.append(run_scenario(sc, repeats, args.quick, classes))
     print(
-        f"{'scenario':<16} {'base/sk':>8} {'new/sk':>8} {'new/base':>9} "
+        f"{'scenario':<18} {'base/sk':>8} {'new/sk':>8} {'new/base':>9} "
         f"{'[min-max]':>13}  same loss"
     )
     for r in rows:
         same = r["losses"]["base"] == r["losses"]["new"]
         spread = f"[{r['new_vs_base_min']:.2f}-{r['new_vs_base_max']:.2f}]"
         print(
-            f"{r['name']:<16} {r['base_vs_sk']:>8.3f} {r['new_vs_sk']:>8.3f} "
+            f"{r['name']:<18} {r['base_vs_sk']:>8.3f} {r['new_vs_sk']:>8.3f} "
             f"{r['new_vs_base']:>9.3f} {spread:>13}  {same}"
         )
     if args.json:

@@ -1965,7 +1965,8 @@ def main(argv=None, prog=PROG):
     int
         Exit status: 0 on success, 2 on bad input (reported as one
         ``skbackprop: error: ...`` line on stderr), 130 if interrupted
-        (Ctrl-C stops the whole run, printing one line on stderr).
+        (Ctrl-C stops the whole run, printing one line on stderr), 141 when
+        the reader of the output closed the pipe.
     """
     argv = _normalize_argv(sys.argv[1:] if argv is None else list(argv))
     parser = build_parser(prog)
@@ -1978,6 +1979,13 @@ def main(argv=None, prog=PROG):
     except (KeyboardInterrupt, RunInterrupted):
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away (``skbackprop compare | head``): as
+        # other command-line tools, stop quietly; point stdout at devnull so
+        # that the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for such a pipe
     except MemoryError:
         if args.debug:
             raise

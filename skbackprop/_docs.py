@@ -250,8 +250,16 @@ REGRESSOR_DOC = (
     noise_variance_ : ndarray of shape (`n_outputs_`,)
         Mean squared training residual of each output (weighted by
         ``sample_weight``), the maximum-likelihood noise variance ``1/beta``
-        when squared error is read as a Gaussian likelihood. Computed on the
-        data of the last ``fit``/``partial_fit`` call.
+        when squared error is read as a Gaussian likelihood, on the data of
+        the last ``fit``/``partial_fit`` call. After minibatch descent that
+        keeps the weights its last epoch ended with, the residuals are those
+        of that epoch, each minibatch's taken before its update (as
+        ``loss_``), so the fit makes no extra pass over the data; with
+        ``alpha=0`` and squared error, ``noise_variance_.sum() / 2`` is then
+        the last epoch's mean loss. Otherwise (lbfgs, full-batch descent,
+        early stopping, restarts, a fall-back to an earlier epoch) they are
+        the residuals of the final weights, from one prediction of the
+        training data.
 """
     + COMMON_ATTRIBUTES
     + """

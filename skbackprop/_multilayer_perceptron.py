@@ -475,6 +475,7 @@ class _BaseBackprop(
             hooks = EpochCallbacks(self, root, X_user, y_user, metadata)
         with np.errstate(all="ignore"):
             R = self.n_init if first_pass and not incremental else 1
+            residual_sums = None
             if self.solver == "lbfgs":
                 starts = (
                     iter([start])
@@ -488,8 +489,10 @@ class _BaseBackprop(
                     if start is not None
                     else self._stacked_network(layer_units, X.dtype, R)
                 )
-                self._fit_stochastic(net, data, incremental, hooks, validation)
-            self._after_fit(X, y, sample_weight)
+                residual_sums = self._fit_stochastic(
+                    net, data, incremental, hooks, validation
+                )
+            self._after_fit(X, y, sample_weight, residual_sums)
         if root is not None:
             root.call_on_fit_task_end(
                 estimator=self,
@@ -513,8 +516,14 @@ class _BaseBackprop(
         root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
         return root
 
-    def _after_fit(self, X, y, sample_weight):
-        """Hook for estimator-specific statistics of the fitted model."""
+    #: whether the minibatch loop sums the squared residuals of its epochs
+    #: (for statistics of the fitted model that :meth:`_after_fit` makes)
+    _tracks_residuals = False
+
+    def _after_fit(self, X, y, sample_weight, residual_sums=None):
+        """Hook for estimator-specific statistics of the fitted model;
+        ``residual_sums``: the kept network's per-output sums of squared
+        residuals over its last minibatch epoch, where the loop has them."""
 
     def _initialize(self, y, layer_units, dtype):
         self.n_iter_ = 0
@@ -662,7 +671,8 @@ class _BaseBackprop(
 
     def _fit_stochastic(self, net, data, incremental, hooks, validation=None):
         """Minibatch descent on ``net`` (one network or stacked restarts);
-        ``validation``: the set given to ``fit`` for early stopping."""
+        ``validation``: the set given to ``fit`` for early stopping. Returns
+        the training result's ``residual_sums`` (None where not tracked)."""
         X, y, sample_weight = data.X, data.y, data.sample_weight
         R = net.layout.n_restarts
         optimizer = None
@@ -677,7 +687,12 @@ class _BaseBackprop(
             )
         batches = self._minibatches(X, y, sample_weight)
         config = StochasticConfig(
-            self.max_iter, data.alpha, incremental, self.verbose, self.t_
+            self.max_iter,
+            data.alpha,
+            incremental,
+            self.verbose,
+            self.t_,
+            track_residuals=self._tracks_residuals,
         )
         progress = self._progress(R, validation is not None)
         trainer = StochasticTrainer(
@@ -692,6 +707,7 @@ class _BaseBackprop(
         if R == 1:
             self._optimizer_state = {"solver": self.solver, **optimizer.state_dict()}
         self._warn_stochastic(result, R, validation is not None, data.alpha)
+        return result.residual_sums
 
     def _store_stochastic(self, result, n_samples, early_stopping):
         p = result.progress
@@ -1101,16 +1117,25 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         self._check_partial_fit()
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def _after_fit(self, X, y, sample_weight):
+    _tracks_residuals = True
+
+    def _after_fit(self, X, y, sample_weight, residual_sums=None):
         # Maximum-likelihood noise variance of the Gaussian reading of the
-        # squared error: 1 / beta_ML = mean squared training residual.
-        residual = self._network().predict(X)
-        residual -= y
-        residual *= residual
-        if sample_weight is None:
-            variance = residual.mean(axis=0)
+        # squared error: 1 / beta_ML = mean squared training residual. After
+        # minibatch descent, the residuals of the last epoch (each batch's
+        # before its update, as loss_): no pass over the data beyond the
+        # epochs. Otherwise one prediction of the training data.
+        weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        if residual_sums is not None:
+            variance = residual_sums / float(weight_sum)
         else:
-            variance = sample_weight @ residual / sample_weight.sum()
+            residual = self._network().predict(X)
+            residual -= y
+            residual *= residual
+            if sample_weight is None:
+                variance = residual.mean(axis=0)
+            else:
+                variance = sample_weight @ residual / weight_sum
         self.noise_variance_ = np.asarray(variance, dtype=np.float64)
 
     def predict(self, X, return_std=False):

@@ -421,6 +421,30 @@ class Workspace:
         self._out_deriv = DERIVATIVES[network.out_activation]
         self._loss_value = LOSSES[network.loss]
         self._loss_grad = LOSS_GRADIENTS[network.loss]
+        #: per-output sums of the (weighted) squared residuals ``(p - y)**2``
+        #: of the loss_grad calls since :meth:`track_residuals`; None: off
+        self.residual_sums = None
+
+    def track_residuals(self):
+        """Start summing, over the following :meth:`loss_grad` calls, the
+        (sample-weighted) squared residual of every output into
+        :attr:`residual_sums` (float64, shape ``(*layout.lead, n_outputs)``);
+        a later call starts again from zero."""
+        if self.residual_sums is None:
+            k = self.layout.layer_units[-1]
+            self.residual_sums = np.zeros((*self.layout.lead, k))
+        else:
+            self.residual_sums.fill(0.0)
+
+    def _add_residuals(self, residual, sample_weight, squared_norm=None):
+        # squared_norm: the residual's squared norm, when the caller has it
+        sums = self.residual_sums
+        if squared_norm is not None and sums.shape[-1] == 1:
+            sums[0] += squared_norm
+        elif sample_weight is None:
+            sums += np.einsum("...ij,...ij->...j", residual, residual)
+        else:
+            sums += np.einsum("i,...ij,...ij->...j", sample_weight, residual, residual)
 
     # ------------------------------------------------------------------
     def plan(self, n):
@@ -557,7 +581,10 @@ class Workspace:
             # identity output, squared error, one network: the residual p - y
             # is the delta, and its squared norm the loss
             np.subtract(p, y, out=delta)
-            value = 0.5 * float(flat.dot(flat)) / n
+            squared_norm = float(flat.dot(flat))
+            value = 0.5 * squared_norm / n
+            if self.residual_sums is not None:
+                self._add_residuals(delta, None, squared_norm)
             np.multiply(delta, inv_n, out=delta)
         else:
             value = self._output_delta(p, y, sample_weight, weight_sum, plan)
@@ -590,8 +617,11 @@ class Workspace:
         _, _, _, _, delta, work, flat, _, inv_n = plan
         # fused p - y for canonical pairs, otherwise dL/dp * f'(z) with f'
         # taken from the activations
+        tracking = self.residual_sums is not None
         if self._fused:
             np.subtract(p, y, out=delta)
+            if tracking:
+                self._add_residuals(delta, sample_weight)
             if self._squared and flat is not None and sample_weight is None:
                 # the residual is the delta: no second pass over p - y
                 value = 0.5 * float(flat.dot(flat)) / weight_sum
@@ -600,6 +630,8 @@ class Workspace:
             else:
                 value = self._loss_value(y, p, sample_weight, weight_sum)
         else:
+            if tracking:
+                self._add_residuals(np.subtract(p, y, out=work), sample_weight)
             value = self._loss_value(y, p, sample_weight, weight_sum)
             self._loss_grad(y, p, out=delta)
             self._out_deriv(p, delta, work)

@@ -130,7 +130,10 @@ class TrainingResult:
     restarts), ``index`` its restart, ``progress`` its record with
     ``n_iter`` the epochs kept. ``final_losses`` has one entry per restart
     (``inf`` where none was kept). ``exhausted``: the kept network was still
-    improving when the epochs ran out.
+    improving when the epochs ran out. ``residual_sums``: per-output sums of
+    the (weighted) squared residuals of the kept network's last epoch, each
+    minibatch's taken before its update (as its loss), when the run tracked
+    them and kept the weights that epoch ended with; None otherwise.
     """
 
     network: object
@@ -143,6 +146,7 @@ class TrainingResult:
     exhausted: bool = False
     status: int | None = None  # L-BFGS: scipy's status code
     message: str = ""
+    residual_sums: np.ndarray | None = None
 
 
 class Minibatches:
@@ -269,6 +273,9 @@ class StochasticConfig:
     incremental: bool = False  # partial_fit: one epoch, state kept
     verbose: bool = False
     t0: int = 0  # samples seen by earlier calls
+    # sum the squared residuals of every minibatch epoch (a regressor's noise
+    # variance), where the kept weights are those the last epoch ended with
+    track_residuals: bool = False
 
 
 class StochasticTrainer:
@@ -314,6 +321,7 @@ class StochasticTrainer:
         self.t = config.t0
         self.interrupted = False
         self.exhausted = False
+        self.residuals_tracked = False  # residual_sums are the last epoch's
 
     # ------------------------------------------------------------------
     def run(self):
@@ -360,6 +368,8 @@ class StochasticTrainer:
             loss_grad, update = self.workspace.loss_grad, self.optimizer.update
             X, y, sw, alpha = b.X, b.y, b.sample_weight, self.config.alpha
             params, grad = self.network.params, self.workspace.param_grad
+        track = self.config.track_residuals and not b.full_batch
+        start_tracking = self.workspace.track_residuals
         n_iter, t, best_loss = p.n_iter, self.t, p.best_loss
         try:
             for _ in range(self.config.max_iter):
@@ -367,6 +377,8 @@ class StochasticTrainer:
                     loss = loss_grad(X, y, sw, alpha)
                     update(params, grad)
                 else:
+                    if track:
+                        start_tracking()
                     loss = epoch()
                 if not isfinite(loss):
                     self._end_epoch(loss)  # rolls back and stops
@@ -383,7 +395,9 @@ class StochasticTrainer:
                     schedule.epoch_end(t)
                 if (rule.stalled and self._plateau(0)) or incremental:
                     self._freeze([0] if p.stopped else [])
+                    self.residuals_tracked = track
                     return False
+            self.residuals_tracked = track
             return True
         finally:
             p.n_iter, self.t, p.best_loss = n_iter, t, best_loss
@@ -568,6 +582,9 @@ class StochasticTrainer:
             raise TrainingDiverged
         r, network, k = chosen
         p = self.progress[r]
+        residual_sums = None
+        if self.residuals_tracked and k == p.n_iter:  # the last epoch's weights
+            residual_sums = self.workspace.residual_sums.copy()
         if k < p.n_iter:  # fell back on the epoch before
             p.diverged = True
             del p.loss_curve[k - p.n_iter :]
@@ -583,6 +600,7 @@ class StochasticTrainer:
             loss=p.loss_curve[-1] if p.loss_curve else None,
             n_diverged=sum(q.diverged for q in self.progress),
             interrupted=self.interrupted,
+            residual_sums=residual_sums,
             exhausted=self.exhausted
             and r in self.active
             and not self.config.incremental,

@@ -1300,3 +1300,22 @@ def test_progress_bars_on_a_terminal():
     assert proc.returncode == 0
     _parse_table(out)
     assert screen == ""
+
+
+def test_a_closed_output_pipe_ends_the_run_quietly():
+    """``skbackprop compare | head -1``: the reader goes away before the
+    table is written; no error line, no traceback, status 141."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "skbackprop", "--dataset", "iris", "--max-iter", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        cwd=ROOT,
+    )
+    proc.stdout.close()  # the reader is gone before anything is written
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 141, stderr
+    assert b"error" not in stderr and b"Traceback" not in stderr

@@ -1119,3 +1119,50 @@ def test_is_usable_per_restart():
     with np.errstate(all="ignore"):
         net.theta[layout.restart_owner() == 2] = np.nan
         np.testing.assert_array_equal(net.is_usable(X, y), [True, False, False])
+
+
+# ----------------------------------------------------------------------------
+# residual sums (a regressor's noise variance without an extra pass)
+
+
+@pytest.mark.parametrize(
+    "out_activation, loss, n_out, n_restarts",
+    [
+        ("identity", "squared_error", 1, 1),  # the plain fast path
+        ("identity", "squared_error", 3, 1),
+        ("identity", "squared_error", 2, 3),  # stacked
+        ("exp", "poisson", 2, 1),  # another canonical pair
+        ("tanh", "squared_error", 2, 1),  # not fused: dL/dp * f'(z)
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_residual_sums_add_up_the_squared_residuals(
+    out_activation, loss, n_out, n_restarts, weighted
+):
+    rng = np.random.default_rng(1)
+    net = _random_network(
+        rng, [4, 5, n_out], "tanh", out_activation, loss, n_restarts=n_restarts
+    )
+    ws = net.workspace(12)
+    batches = []
+    for n in (12, 7, 12):
+        X = rng.normal(size=(n, 4))
+        y = np.abs(rng.normal(size=(n, n_out)))
+        sw = rng.uniform(0.2, 2.0, size=n) if weighted else None
+        batches.append((X, y, sw))
+    ws.loss_grad(*batches[0])  # before tracking: not counted
+    assert ws.residual_sums is None
+    ws.track_residuals()
+    expected = 0.0
+    for X, y, sw in batches:
+        squared = (net.predict(X) - y) ** 2  # at the weights of this call
+        expected = expected + (
+            squared.sum(axis=-2)
+            if sw is None
+            else np.einsum("i,...ij->...j", sw, squared)
+        )
+        ws.loss_grad(X, y, sw, alpha=0.3)
+    assert ws.residual_sums.shape == (*net.layout.lead, n_out)
+    np.testing.assert_allclose(ws.residual_sums, expected, rtol=1e-12)
+    ws.track_residuals()  # starts again from zero
+    np.testing.assert_array_equal(ws.residual_sums, 0.0)

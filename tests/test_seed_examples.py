@@ -56,10 +56,10 @@ def _gd(**params):
     return BackpropRegressor(**defaults)
 
 
-def _quiet_fit(est, X, y):
+def _quiet_fit(est, X, y, **fit_params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return est.fit(X, y)
+        return est.fit(X, y, **fit_params)
 
 
 def _set_weights(est, X, y, coefs, intercepts=None):
@@ -703,6 +703,85 @@ def test_noise_variance_is_mean_squared_residual(n_outputs):
     expected = np.broadcast_to(np.sqrt(est.noise_variance_), (7, n_outputs))
     assert_allclose(std.reshape(7, n_outputs), expected, rtol=1e-12)
     assert_allclose(mean, est.predict(X[:7]), rtol=0, atol=0)
+
+
+def _noise_problem(n_outputs, n=120):
+    rng = np.random.RandomState(1)
+    X = rng.uniform(-1, 1, (n, 3))
+    Y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2]])[:, :n_outputs]
+    Y = Y + 0.1 * rng.randn(*Y.shape)
+    return X, (Y.ravel() if n_outputs == 1 else Y), Y
+
+
+def _exact_noise_variance(est, X, Y, sample_weight=None):
+    squared = (est.predict(X).reshape(Y.shape) - Y) ** 2
+    if sample_weight is None:
+        return squared.mean(axis=0)
+    return sample_weight @ squared / sample_weight.sum()
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_noise_variance_after_minibatch_descent_is_the_last_epochs(
+    n_outputs, incremental
+):
+    """No pass beyond the epochs: the residuals of the last epoch, each
+    minibatch's before its update, so that with alpha=0 half their sum is
+    exactly loss_ (the last epoch's mean loss)."""
+    X, y, _ = _noise_problem(n_outputs)
+    est = BackpropRegressor(
+        hidden_layer_sizes=(6,),
+        solver="sgd",
+        batch_size=25,
+        alpha=0.0,
+        max_iter=8,
+        random_state=0,
+    )
+    if incremental:
+        for _ in range(3):
+            est.partial_fit(X, y)
+    else:
+        _quiet_fit(est, X, y)
+    assert est.noise_variance_.shape == (n_outputs,)
+    assert est.noise_variance_.sum() / 2 == pytest.approx(est.loss_, rel=1e-12)
+
+
+def test_weighted_noise_variance_after_minibatch_descent():
+    """With a step too small to move the weights, the last epoch's weighted
+    residuals are those of the final weights."""
+    X, y, Y = _noise_problem(2)
+    sw = np.random.RandomState(2).uniform(0.2, 3.0, size=X.shape[0])
+    est = BackpropRegressor(
+        hidden_layer_sizes=(6,),
+        solver="sgd",
+        batch_size=25,
+        momentum=0.0,
+        learning_rate_init=1e-12,
+        max_iter=2,
+        random_state=0,
+    )
+    _quiet_fit(est, X, y, sample_weight=sw)
+    assert_allclose(
+        est.noise_variance_, _exact_noise_variance(est, X, Y, sw), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "sgd", "batch_size": 120},  # full batch
+        {"solver": "adam", "early_stopping": True},  # the best epoch's weights
+        {"solver": "adam", "n_init": 2},  # stacked restarts
+    ],
+    ids=["full-batch", "early-stopping", "restarts"],
+)
+def test_noise_variance_of_the_final_weights_elsewhere(params):
+    X, y, Y = _noise_problem(2)
+    est = BackpropRegressor(
+        hidden_layer_sizes=(6,), max_iter=15, random_state=0, **params
+    )
+    _quiet_fit(est, X, y)
+    assert_allclose(est.noise_variance_, _exact_noise_variance(est, X, Y), rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------
