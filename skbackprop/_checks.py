@@ -167,6 +167,17 @@ def check_learning_rate_init(lr):
         )
 
 
+def check_warmup(learning_rate, warmup_epochs, max_iter):
+    """The cosine schedule needs at least one epoch after the warm-up (for
+    every solver, so that a grid over solvers fails early)."""
+    if learning_rate == "cosine" and warmup_epochs >= max_iter:
+        raise ValueError(
+            f"learning_rate='cosine' decays over the epochs after the warm-up: "
+            f"warmup_epochs={warmup_epochs} must be smaller than "
+            f"max_iter={max_iter}."
+        )
+
+
 def layer_rates(lr, layout, dtype):
     """Step size per trainable parameter: a float, or an array for per-layer
     rates (``learning_rate_init`` given as a sequence, checked by

@@ -31,10 +31,16 @@ COMMON_PARAMETERS = """
         Minibatch size of the stochastic solvers; ``'auto'`` is
         ``min(200, n_samples)``. Clipped to ``n_samples`` with a warning.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Step-size schedule of ``solver='sgd'``: constant, ``eta_0 / (t + 1) **
-        power_t`` with ``t`` the number of samples seen, or divided by 5 each
-        time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+        Step-size schedule of the stochastic solvers, updated after every
+        epoch: constant, ``eta_0 / (t + 1) ** power_t`` with ``t`` the number
+        of samples seen, divided by 5 each time ``n_iter_no_change`` epochs
+        fail to improve by ``tol`` (training stops once it is at most 1e-6),
+        or ``eta_0 * (1 + cos(pi * e / max_iter)) / 2`` after ``e`` epochs
+        (cosine decay to 0 over ``max_iter`` epochs; ``partial_fit`` counts
+        its calls). The schedule applies to ``'adam'`` as well as ``'sgd'``
+        (scikit-learn's Adam ignores it); the default ``'constant'`` is
+        scikit-learn's behaviour for both.
 
     learning_rate_init : float or array-like of shape (n_layers - 1,), default=0.001
         Initial step size of ``'sgd'`` and ``'adam'``. A sequence gives each
@@ -149,6 +155,22 @@ TRANSFORM_LAYER_PARAMETER = """
         last).
 """
 
+STEP_PARAMETERS = """
+    warmup_epochs : int, default=0
+        Epochs of linear warm-up before the ``learning_rate`` schedule
+        starts (stochastic solvers): epoch ``e < warmup_epochs`` runs at
+        ``eta_0 * (e + 1) / (warmup_epochs + 1)``, then the schedule runs as
+        if training began there (``'cosine'`` decays over the remaining
+        ``max_iter - warmup_epochs`` epochs, which must be at least one).
+
+    max_grad_norm : float or None, default=None
+        Clip the gradient of every step (stochastic solvers) to this
+        Euclidean norm over all trainable parameters, L2 term included:
+        ``g <- g * min(1, max_grad_norm / ||g||)``. Stacked restarts
+        (``n_init``) clip each network by its own norm. None: no clipping.
+        Ignored by ``'lbfgs'``.
+"""
+
 COMMON_ATTRIBUTES = """
     loss_ : float
         Objective (loss plus penalty) at the end of training. For the
@@ -244,6 +266,7 @@ REGRESSOR_DOC = (
     + INIT_PARAMETERS
     + SCORING_PARAMETER
     + TRANSFORM_LAYER_PARAMETER
+    + STEP_PARAMETERS
     + """
     Attributes
     ----------
@@ -327,6 +350,7 @@ CLASSIFIER_DOC = (
 """
     + SCORING_PARAMETER
     + TRANSFORM_LAYER_PARAMETER
+    + STEP_PARAMETERS
     + """
     Attributes
     ----------

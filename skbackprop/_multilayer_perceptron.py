@@ -57,6 +57,7 @@ from ._callbacks import EpochCallbacks
 from ._checks import (
     cast,
     check_learning_rate_init,
+    check_warmup,
     hidden_sizes,
     layer_rates,
     penalty_for_weights,
@@ -189,7 +190,7 @@ class _BaseBackprop(
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither"), "array-like"],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -215,6 +216,8 @@ class _BaseBackprop(
         "n_init": [Interval(Integral, 1, None, closed="left")],
         "scoring": [StrOptions({"loss"}), None],
         "transform_layer": [Integral],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     # ------------------------------------------------------------------
@@ -306,6 +309,7 @@ class _BaseBackprop(
         a 2-D float array of the dtype of ``X``, the sample weights rescaled
         and ``alpha`` with them."""
         check_learning_rate_init(self.learning_rate_init)
+        check_warmup(self.learning_rate, self.warmup_epochs, self.max_iter)
         X, y = validate_data(
             self,
             X,
@@ -612,10 +616,19 @@ class _BaseBackprop(
         """The optimizer (with its schedule) for ``net``'s parameters."""
         params, layout = net.params, net.layout
         rate = layer_rates(self.learning_rate_init, layout, net.dtype)
-        if self.solver == "adam":
-            return Adam(params, rate, self.beta_1, self.beta_2, self.epsilon)
         n_params = layout.n_params if stacked else None  # rates per restart
-        schedule = make_schedule(self.learning_rate, rate, self.power_t, n_params)
+        schedule = make_schedule(
+            self.learning_rate,
+            rate,
+            self.power_t,
+            n_params,
+            max_iter=self.max_iter,
+            warmup_epochs=self.warmup_epochs,
+        )
+        if self.solver == "adam":
+            return Adam(
+                params, rate, self.beta_1, self.beta_2, self.epsilon, schedule=schedule
+            )
         return SGD(
             params,
             rate,
@@ -693,6 +706,7 @@ class _BaseBackprop(
             self.verbose,
             self.t_,
             track_residuals=self._tracks_residuals,
+            max_grad_norm=self.max_grad_norm,
         )
         progress = self._progress(R, validation is not None)
         trainer = StochasticTrainer(
@@ -982,6 +996,8 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         n_init=1,
         scoring=None,
         transform_layer=-1,
+        warmup_epochs=0,
+        max_grad_norm=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -1013,6 +1029,8 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         self.n_init = n_init
         self.scoring = scoring
         self.transform_layer = transform_layer
+        self.warmup_epochs = warmup_epochs
+        self.max_grad_norm = max_grad_norm
 
     def _loss_name(self):
         return self.loss
@@ -1221,6 +1239,8 @@ class BackpropClassifier(ClassifierMixin, TransformerMixin, _BaseBackprop):
         class_weight=None,
         scoring=None,
         transform_layer=-1,
+        warmup_epochs=0,
+        max_grad_norm=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -1252,6 +1272,8 @@ class BackpropClassifier(ClassifierMixin, TransformerMixin, _BaseBackprop):
         self.class_weight = class_weight
         self.scoring = scoring
         self.transform_layer = transform_layer
+        self.warmup_epochs = warmup_epochs
+        self.max_grad_norm = max_grad_norm
 
     def _loss_name(self):
         return self.loss

@@ -10,6 +10,8 @@ epoch and :meth:`Constant.reduce` when progress stalls; ``reduce`` returns
 False when the schedule cannot go on, and training (of that network) stops.
 """
 
+import math
+
 import numpy as np
 
 #: The ``adaptive`` schedule stops once the rate is at most this.
@@ -58,6 +60,23 @@ class Constant:
         """
         return False
 
+    def state_dict(self):
+        """What the schedule needs to continue in a later call (``partial_fit``).
+
+        Returns
+        -------
+        state : dict
+        """
+        return {}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+
 
 class InvScaling(Constant):
     """``rate = rate_init / (t + 1) ** power_t`` with ``t`` samples seen.
@@ -83,6 +102,24 @@ class InvScaling(Constant):
         time_step : int
         """
         self.rate = self.rate_init / (time_step + 1) ** self.power_t
+
+    def state_dict(self):
+        """The current rate (see :meth:`Constant.state_dict`).
+
+        Returns
+        -------
+        state : dict
+        """
+        return {"rate": _copy(self.rate)}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.rate = _copy(state["rate"])
 
 
 class Adaptive(Constant):
@@ -125,29 +162,190 @@ class Adaptive(Constant):
             self.rate[where] /= ADAPTIVE_FACTOR
         return True
 
+    state_dict = InvScaling.state_dict
+    load_state = InvScaling.load_state
 
-def make_schedule(name, rate, power_t=0.5, n_params=None):
+
+class Cosine(Constant):
+    """Cosine decay from the initial rate to 0 over ``n_epochs`` epochs.
+
+    After ``e`` epochs the rate is ``rate_init * (1 + cos(pi * e /
+    n_epochs)) / 2``: the first epoch runs at ``rate_init`` and the rate
+    reaches 0 after ``n_epochs`` epochs (and stays there).
+
+    Parameters
+    ----------
+    rate : float or ndarray of shape (n_params,)
+        The initial step size.
+    n_epochs : int
+        Epochs over which the rate decays.
+    """
+
+    per_epoch = True
+
+    def __init__(self, rate, n_epochs):
+        super().__init__(rate)
+        if not n_epochs >= 1:
+            raise ValueError(f"n_epochs must be at least 1, got {n_epochs!r}")
+        self.n_epochs = int(n_epochs)
+        self.epoch = 0
+
+    def epoch_end(self, time_step):
+        """Count an epoch and set the rate of the next.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far (unused).
+        """
+        self.epoch += 1
+        self._set_rate()
+
+    def _set_rate(self):
+        progress = min(self.epoch, self.n_epochs) / self.n_epochs
+        self.rate = self.rate_init * (0.5 * (1.0 + math.cos(math.pi * progress)))
+
+    def state_dict(self):
+        """The epochs counted so far (see :meth:`Constant.state_dict`).
+
+        Returns
+        -------
+        state : dict
+        """
+        return {"epoch": self.epoch}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.epoch = int(state["epoch"])
+        self._set_rate()
+
+
+class Warmup:
+    """A linear warm-up in front of another schedule.
+
+    During the first ``n_epochs`` epochs the rate is ``(e + 1) / (n_epochs +
+    1)`` times the inner schedule's initial rate (``e`` the epochs done);
+    from then on the inner schedule runs as if training started there (its
+    epochs and samples are counted from the end of the warm-up).
+
+    Parameters
+    ----------
+    inner : Constant
+        The schedule after the warm-up.
+    n_epochs : int
+        Length of the warm-up, in epochs (0: none).
+    """
+
+    per_epoch = True
+
+    def __init__(self, inner, n_epochs):
+        self.inner = inner
+        self.n_epochs = int(n_epochs)
+        self.rate_init = inner.rate_init
+        self.epoch = 0
+        self.t0 = 0  # samples seen when the warm-up ended
+        self._set_rate()
+
+    def _set_rate(self):
+        if self.epoch < self.n_epochs:
+            self.rate = self.inner.rate * ((self.epoch + 1) / (self.n_epochs + 1))
+        else:
+            self.rate = self.inner.rate
+
+    def epoch_end(self, time_step):
+        """Count an epoch; after the warm-up, pass it on to the inner schedule.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
+        self.epoch += 1
+        if self.epoch == self.n_epochs:
+            self.t0 = time_step
+        elif self.epoch > self.n_epochs:
+            self.inner.epoch_end(time_step - self.t0)
+        self._set_rate()
+
+    def reduce(self, where=None):
+        """The inner schedule's reaction to a plateau (see
+        :meth:`Constant.reduce`).
+
+        Parameters
+        ----------
+        where : ndarray of bool of shape (n_params,), default=None
+
+        Returns
+        -------
+        go_on : bool
+        """
+        go_on = self.inner.reduce(where)
+        self._set_rate()
+        return go_on
+
+    def state_dict(self):
+        """The warm-up's position and the inner schedule's state.
+
+        Returns
+        -------
+        state : dict
+        """
+        return {"epoch": self.epoch, "t0": self.t0, "inner": self.inner.state_dict()}
+
+    def load_state(self, state):
+        """Continue from a :meth:`state_dict`.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.inner.load_state(state["inner"])
+        self.epoch, self.t0 = int(state["epoch"]), int(state["t0"])
+        self._set_rate()
+
+
+def make_schedule(
+    name, rate, power_t=0.5, n_params=None, max_iter=None, warmup_epochs=0
+):
     """The schedule called ``name`` (scikit-learn's ``learning_rate``).
 
     Parameters
     ----------
-    name : {"constant", "invscaling", "adaptive"}
+    name : {"constant", "invscaling", "adaptive", "cosine"}
     rate : float or ndarray of shape (n_params,)
     power_t : float, default=0.5
     n_params : int, default=None
         For ``"adaptive"``: one rate per parameter (stacked restarts).
+    max_iter : int, default=None
+        For ``"cosine"``: the epochs of the whole run, warm-up included.
+    warmup_epochs : int, default=0
+        Epochs of linear warm-up before the schedule starts.
 
     Returns
     -------
-    schedule : Constant
+    schedule : Constant or Warmup
     """
     if name == "invscaling":
-        return InvScaling(rate, power_t)
-    if name == "adaptive":
-        return Adaptive(rate, n_params)
-    if name == "constant":
-        return Constant(rate)
-    raise ValueError(f"unknown learning-rate schedule {name!r}")
+        schedule = InvScaling(rate, power_t)
+    elif name == "adaptive":
+        schedule = Adaptive(rate, n_params)
+    elif name == "constant":
+        schedule = Constant(rate)
+    elif name == "cosine":
+        if max_iter is None or not max_iter > warmup_epochs:
+            raise ValueError(
+                f"the cosine schedule needs more epochs (max_iter={max_iter!r}) "
+                f"than warm-up epochs ({warmup_epochs})"
+            )
+        schedule = Cosine(rate, max_iter - warmup_epochs)
+    else:
+        raise ValueError(f"unknown learning-rate schedule {name!r}")
+    return Warmup(schedule, warmup_epochs) if warmup_epochs else schedule
 
 
 class StoppingRule:
@@ -215,3 +413,7 @@ class StoppingRule:
         """Start counting again (after the learning rate was reduced)."""
         self.count = 0
         self.stalled = False
+
+
+def _copy(rate):
+    return rate.copy() if isinstance(rate, np.ndarray) else rate

@@ -7,6 +7,8 @@ gradient vector with a handful of vectorised operations and no per-layer
 loop; L-BFGS hands the same vector to :func:`scipy.optimize.minimize`.
 """
 
+import math
+
 import numpy as np
 import scipy.linalg.blas
 import scipy.optimize
@@ -103,7 +105,11 @@ class SGD:
         -------
         state : dict
         """
-        return {"velocity": self.velocity.copy(), "rate": _copy(self.schedule.rate)}
+        return {
+            "velocity": self.velocity.copy(),
+            "rate": _copy(self.schedule.rate),
+            "schedule": self.schedule.state_dict(),
+        }
 
     def load_state(self, state):
         """Continue from a :meth:`state_dict`.
@@ -114,6 +120,8 @@ class SGD:
         """
         self.velocity[...] = state["velocity"]
         self.schedule.rate = _copy(state["rate"])
+        # states saved before schedules had their own have no "schedule"
+        self.schedule.load_state(state.get("schedule", {}))
 
     def update(self, params, grad):
         """Move ``params`` in place by one step against ``grad``.
@@ -195,12 +203,23 @@ class Adam:
         Decay rates of the first and second moment estimates.
     epsilon : float
         Added to the root of the second moment for stability.
+    schedule : object, default=None
+        The schedule of the step size (:mod:`skbackprop._schedules`); a
+        constant ``learning_rate_init`` when None.
     """
 
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        schedule=None,
     ):
-        self.schedule = Constant(learning_rate_init)
+        if schedule is None:
+            schedule = Constant(learning_rate_init)
+        self.schedule = schedule
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
         self.beta_1 = float(beta_1)
@@ -218,7 +237,12 @@ class Adam:
         -------
         state : dict
         """
-        return {"t": int(self.t), "m": self.m.copy(), "v": self.v.copy()}
+        return {
+            "t": int(self.t),
+            "m": self.m.copy(),
+            "v": self.v.copy(),
+            "schedule": self.schedule.state_dict(),
+        }
 
     def load_state(self, state):
         """Continue from a :meth:`state_dict`.
@@ -230,6 +254,7 @@ class Adam:
         self.t = int(state["t"])
         self.m[...] = state["m"]
         self.v[...] = state["v"]
+        self.schedule.load_state(state.get("schedule", {}))
 
     def update(self, params, grad):
         """Move ``params`` in place by one Adam step.
@@ -272,23 +297,99 @@ class Adam:
         self.v[mask] = 0
 
     def iteration_ends(self, time_step):
-        """Adam keeps its own step-size schedule: nothing to do.
+        """Update the rate at the end of an epoch (the schedule's rule; a
+        constant rate, as in scikit-learn, does not change).
 
         Parameters
         ----------
         time_step : int
             Number of training samples seen so far.
         """
+        self.schedule.epoch_end(time_step)
 
     def trigger_stopping(self):
-        """Stop as soon as progress stalls.
+        """Called when progress stalls; return True to stop (at once with a
+        constant rate; ``adaptive`` divides the rate by 5 first).
 
         Returns
         -------
         stop : bool
             Whether training should stop.
         """
-        return True
+        return not self.schedule.reduce()
+
+
+class ClipByGlobalNorm:
+    """Scale a gradient down so that its Euclidean norm is at most
+    ``max_norm``: ``g <- g * min(1, max_norm / ||g||)``, in place.
+
+    For stacked restarts every network's gradient is clipped by its own norm.
+    The norm is over every trainable parameter (weights and intercepts, the
+    L2 penalty's term included). A non-finite norm leaves the gradient as it
+    is, so that the loop's divergence handling sees it.
+
+    Parameters
+    ----------
+    layout : Layout
+        Layout of the gradient vectors.
+    grad : ndarray of shape (layout.n_total,)
+        The gradient vector that :meth:`__call__` will clip (its views are
+        made once).
+    max_norm : float
+        Largest norm kept.
+    """
+
+    def __init__(self, layout, grad, max_norm):
+        self.max_norm = float(max_norm)
+        self.stacked = layout.stacked
+        coefs, intercepts = layout.views(grad)
+        blocks = coefs + (intercepts if layout.fit_intercept else [])
+        # (R, entries) views: one row per stacked network
+        self._rows = [b.reshape(layout.n_restarts, -1) for b in blocks]
+
+    def __call__(self, grad):
+        """Clip ``grad`` (the trainable prefix of the vector given at
+        construction) in place.
+
+        Parameters
+        ----------
+        grad : ndarray of shape (layout.n_params,)
+        """
+        if not self.stacked:
+            norm = math.sqrt(float(np.dot(grad, grad)))
+            if norm > self.max_norm and math.isfinite(norm):
+                grad *= self.max_norm / norm
+            return
+        norms = np.sqrt(sum(np.einsum("rj,rj->r", b, b) for b in self._rows))
+        over = (norms > self.max_norm) & np.isfinite(norms)
+        if not over.any():
+            return
+        scale = np.where(over, self.max_norm / np.where(over, norms, 1), 1)
+        for b in self._rows:
+            b *= scale[:, None]
+
+
+def clipped(update, clip):
+    """An update that clips the gradient (``clip(grad)``) before stepping.
+
+    Parameters
+    ----------
+    update : callable
+        ``update(params, grad)`` of an optimizer.
+    clip : callable
+        ``clip(grad)``, in place (e.g. :class:`ClipByGlobalNorm`).
+
+    Returns
+    -------
+    step : callable
+        ``step(params, grad)``.
+    """
+
+    def step(params, grad):
+        clip(grad)
+        update(params, grad)
+
+    return step
 
 
 def _copy(rate):

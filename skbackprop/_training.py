@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._schedules import StoppingRule
-from ._solvers import minimize_lbfgs
+from ._solvers import ClipByGlobalNorm, clipped, minimize_lbfgs
 
 
 class TrainingDiverged(ArithmeticError):
@@ -276,6 +276,8 @@ class StochasticConfig:
     # sum the squared residuals of every minibatch epoch (a regressor's noise
     # variance), where the kept weights are those the last epoch ended with
     track_residuals: bool = False
+    # clip each step's gradient to this global norm (per stacked network)
+    max_grad_norm: float | None = None
 
 
 class StochasticTrainer:
@@ -309,6 +311,11 @@ class StochasticTrainer:
         self.validation = validation
         self.hooks = hooks
         self.workspace = network.workspace(batches.batch_size)
+        #: one optimizer step ``step(params, grad)``, clipping first if asked
+        self.step = optimizer.update
+        if config.max_grad_norm is not None:
+            clip = ClipByGlobalNorm(layout, self.workspace.grad, config.max_grad_norm)
+            self.step = clipped(optimizer.update, clip)
         self.schedule = optimizer.schedule
         self.stacked = layout.stacked
         self.n_samples = batches.n_samples
@@ -365,7 +372,7 @@ class StochasticTrainer:
         per_epoch, incremental = schedule.per_epoch, self.config.incremental
         b = self.batches
         if b.full_batch:  # one batch: call the pieces directly
-            loss_grad, update = self.workspace.loss_grad, self.optimizer.update
+            loss_grad, update = self.workspace.loss_grad, self.step
             X, y, sw, alpha = b.X, b.y, b.sample_weight, self.config.alpha
             params, grad = self.network.params, self.workspace.param_grad
         track = self.config.track_residuals and not b.full_batch
@@ -406,7 +413,7 @@ class StochasticTrainer:
         """A function running one pass over the batches and returning the
         mean loss (each batch's evaluated before its update). Its bindings
         are made once: for tiny networks the per-epoch overhead matters."""
-        loss_grad, update = self.workspace.loss_grad, self.optimizer.update
+        loss_grad, update = self.workspace.loss_grad, self.step
         params, grad = self.network.params, self.workspace.param_grad
         alpha, batches, copyto = self.config.alpha, self.batches, np.copyto
         X, y, sw, n = batches.X, batches.y, batches.sample_weight, batches.n_samples

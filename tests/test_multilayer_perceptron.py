@@ -957,3 +957,151 @@ def test_grid_search_routes_the_validation_set():
     assert best.score(X_val, y_val) == pytest.approx(
         best.best_validation_score_, rel=1e-9
     )
+
+
+# ----------------------------------------------------------------------------
+# learning-rate schedules for both solvers, warm-up, gradient clipping
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_cosine_partial_fit_calls_continue_the_schedule(solver, regression_data):
+    # k partial_fit calls walk the same cosine course as one fit of k epochs
+    X, y = regression_data
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver=solver,
+        learning_rate="cosine",
+        warmup_epochs=2,
+        max_iter=6,
+        shuffle=False,
+        n_iter_no_change=np.inf,
+        learning_rate_init=0.05,
+        random_state=0,
+    )
+    fitted = _quiet(BackpropRegressor(**params).fit, X, y)
+    partial = BackpropRegressor(**params)
+    for _ in range(6):
+        partial.partial_fit(X, y)
+    np.testing.assert_allclose(_theta(partial), _theta(fitted), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(partial.loss_curve_, fitted.loss_curve_, rtol=1e-12)
+    constant = _quiet(
+        BackpropRegressor(**{**params, "learning_rate": "constant"}).fit, X, y
+    )
+    assert not np.allclose(_theta(constant), _theta(fitted))
+
+
+def test_warmup_first_epoch_runs_at_a_fraction_of_the_rate(regression_data):
+    # full-batch plain gradient descent: epoch 0 of a 3-epoch warm-up steps
+    # with eta_0 / 4, exactly the step of a fit with that rate
+    X, y = regression_data
+    params = dict(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        momentum=0.0,
+        batch_size=X.shape[0],
+        max_iter=1,
+        random_state=0,
+    )
+    warm = _quiet(
+        BackpropRegressor(learning_rate_init=0.1, warmup_epochs=3, **params).fit, X, y
+    )
+    quarter = _quiet(BackpropRegressor(learning_rate_init=0.025, **params).fit, X, y)
+    np.testing.assert_array_equal(_theta(warm), _theta(quarter))
+
+
+def test_adam_takes_the_adaptive_schedule(regression_data):
+    # scikit-learn's Adam ignores learning_rate; here 'adaptive' divides the
+    # rate on plateaus instead of stopping at the first
+    X, y = regression_data
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver="adam",
+        tol=10.0,
+        n_iter_no_change=1,
+        max_iter=30,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    constant = _quiet(BackpropRegressor(**params).fit, X, y)
+    adaptive = _quiet(BackpropRegressor(learning_rate="adaptive", **params).fit, X, y)
+    assert constant.n_iter_ == 3  # epoch 1 improves, 2 and 3 stall: stop
+    assert adaptive.n_iter_ > constant.n_iter_
+    assert adaptive._optimizer_state["schedule"]["rate"] < 0.01
+
+
+def test_adam_default_schedule_matches_mlp(regression_data):
+    X, y = regression_data
+    params = dict(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    ours = _quiet(BackpropRegressor(solver="adam", **params).fit, X, y)
+    theirs = _quiet(MLPRegressor(solver="adam", **params).fit, X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
+
+
+def test_gradient_clipping_tames_a_diverging_step(regression_data):
+    X, y = regression_data
+    params = dict(
+        hidden_layer_sizes=(20,),
+        solver="sgd",
+        learning_rate_init=2.0,
+        momentum=0.9,
+        max_iter=50,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wild = BackpropRegressor(**params).fit(X, y)
+            wild_score = wild.score(X, y)
+        except ValueError:  # diverged from the first epoch
+            wild_score = -np.inf
+        tamed = BackpropRegressor(max_grad_norm=0.05, **params).fit(X, y)
+    assert wild_score < 0.5
+    assert np.isfinite(tamed.loss_curve_).all()
+    assert tamed.score(X, y) > 0.9
+
+
+def test_gradient_clipping_with_stacked_restarts(regression_data):
+    X, y = regression_data
+    params = dict(hidden_layer_sizes=(5,), max_iter=15, random_state=0)
+    single = _quiet(BackpropRegressor(max_grad_norm=0.1, **params).fit, X, y)
+    stacked = _quiet(BackpropRegressor(max_grad_norm=0.1, n_init=3, **params).fit, X, y)
+    # restart 0 of the stacked fit is the single fit, clipped alike
+    np.testing.assert_allclose(
+        stacked.restart_losses_[0], single.loss_curve_[-1], rtol=1e-7
+    )
+
+
+def test_lbfgs_ignores_the_step_parameters(regression_data):
+    X, y = regression_data
+    params = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=30, random_state=0)
+    plain = _quiet(BackpropRegressor(**params).fit, X, y)
+    other = _quiet(
+        BackpropRegressor(
+            max_grad_norm=1e-3, warmup_epochs=5, learning_rate="cosine", **params
+        ).fit,
+        X,
+        y,
+    )
+    np.testing.assert_array_equal(_theta(plain), _theta(other))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (
+            dict(learning_rate="cosine", warmup_epochs=10, max_iter=10),
+            "warmup_epochs=10",
+        ),
+        (dict(warmup_epochs=-1), "warmup_epochs"),
+        (dict(warmup_epochs=1.5), "warmup_epochs"),
+        (dict(max_grad_norm=0.0), "max_grad_norm"),
+        (dict(max_grad_norm="big"), "max_grad_norm"),
+        (dict(learning_rate="step"), "learning_rate"),
+    ],
+)
+def test_step_parameter_errors(params, match, regression_data):
+    X, y = regression_data
+    for Est in (BackpropRegressor, BackpropClassifier):
+        target = y if Est is BackpropRegressor else (y > 0).astype(int)
+        with pytest.raises(ValueError, match=match):
+            Est(**params).fit(X, target)

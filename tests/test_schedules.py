@@ -11,13 +11,24 @@ from skbackprop._schedules import (
     MIN_ADAPTIVE_RATE,
     Adaptive,
     Constant,
+    Cosine,
     InvScaling,
     StoppingRule,
+    Warmup,
     make_schedule,
 )
 
 # ----------------------------------------------------------------------------
 # schedules
+
+
+def _rates(schedule, n_epochs, samples_per_epoch=10):
+    """The rate of each of ``n_epochs`` epochs (read before the epoch ends)."""
+    rates = []
+    for e in range(n_epochs):
+        rates.append(schedule.rate)
+        schedule.epoch_end((e + 1) * samples_per_epoch)
+    return rates
 
 
 def test_constant_never_changes_and_never_goes_on():
@@ -152,8 +163,8 @@ def test_make_schedule_adaptive():
 
 
 def test_make_schedule_unknown_name():
-    with pytest.raises(ValueError, match="unknown learning-rate schedule 'cosine'"):
-        make_schedule("cosine", 0.1)
+    with pytest.raises(ValueError, match="unknown learning-rate schedule 'step'"):
+        make_schedule("step", 0.1)
 
 
 # ----------------------------------------------------------------------------
@@ -255,3 +266,109 @@ def test_infinite_patience_never_stalls():
         rule.update(1.0)
     assert rule.count == 49
     assert not rule.stalled
+
+
+# ----------------------------------------------------------------------------
+# cosine decay and warm-up
+
+
+def test_cosine_decays_from_the_initial_rate_to_zero():
+    rates = _rates(Cosine(0.2, 4), 6)
+    expected = [0.2 * (1 + math.cos(math.pi * min(e, 4) / 4)) / 2 for e in range(6)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-15, atol=1e-18)
+    assert rates[0] == 0.2 and rates[2] == pytest.approx(0.1)
+    assert rates[4] == pytest.approx(0.0, abs=1e-17) and rates[5] == rates[4]
+    assert Cosine.per_epoch
+
+
+def test_cosine_per_parameter_rates_and_no_restart_on_plateau():
+    schedule = Cosine(np.array([0.1, 0.4]), 2)
+    schedule.epoch_end(5)
+    np.testing.assert_allclose(schedule.rate, [0.05, 0.2])
+    assert schedule.reduce() is False  # a plateau stops training
+
+
+def test_cosine_needs_an_epoch():
+    with pytest.raises(ValueError, match="n_epochs"):
+        Cosine(0.1, 0)
+
+
+def test_warmup_ramps_linearly_then_hands_over():
+    schedule = Warmup(Constant(0.5), 4)
+    assert schedule.rate_init == 0.5
+    np.testing.assert_allclose(_rates(schedule, 7), [0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.5])
+
+
+def test_warmup_starts_the_inner_schedule_where_it_ends():
+    # invscaling counts the samples seen since the warm-up ended
+    warm = Warmup(InvScaling(1.0, power_t=0.5), 2)
+    rates = _rates(warm, 5, samples_per_epoch=10)
+    plain = _rates(InvScaling(1.0, power_t=0.5), 3, samples_per_epoch=10)
+    np.testing.assert_allclose(rates, [1 / 3, 2 / 3, *plain], rtol=1e-15)
+    # cosine decays over the epochs after the warm-up
+    warm = _rates(Warmup(Cosine(0.3, 4), 3), 8)
+    np.testing.assert_allclose(warm[3:], _rates(Cosine(0.3, 4), 5), rtol=1e-15)
+
+
+def test_warmup_passes_plateaus_to_the_inner_schedule():
+    warm = Warmup(Adaptive(np.full(3, 1.0)), 1)
+    assert warm.rate[0] == 0.5
+    assert warm.reduce(np.array([True, False, False])) is True
+    np.testing.assert_allclose(warm.rate, [0.5 / ADAPTIVE_FACTOR, 0.5, 0.5])
+    warm.epoch_end(10)
+    np.testing.assert_allclose(warm.rate, [1 / ADAPTIVE_FACTOR, 1, 1])
+    assert Warmup(Constant(1.0), 3).reduce() is False
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Constant(0.1),
+        lambda: InvScaling(0.1, 0.5),
+        lambda: Adaptive(0.1, 3),
+        lambda: Cosine(0.1, 5),
+        lambda: Warmup(Cosine(0.1, 5), 2),
+        lambda: Warmup(Adaptive(0.1, 3), 2),
+    ],
+    ids=["constant", "invscaling", "adaptive", "cosine", "warm-cosine", "warm-adapt"],
+)
+def test_state_dict_continues_the_schedule(make):
+    # an uninterrupted run of six epochs (a plateau after the second) against
+    # three epochs, a save, a load into a fresh schedule and three more
+    def run(schedule, epochs):
+        rates = []
+        for e in epochs:
+            rates.append(np.copy(schedule.rate))
+            if e == 1:
+                schedule.reduce()
+            schedule.epoch_end((e + 1) * 10)
+        return rates
+
+    expected = run(make(), range(6))
+    first = make()
+    head = run(first, range(3))
+    second = make()
+    second.load_state(first.state_dict())
+    tail = run(second, range(3, 6))
+    np.testing.assert_array_equal(np.array(head + tail), np.array(expected))
+
+
+def test_state_of_another_schedule_is_refused():
+    # a partial_fit after learning_rate changed starts a fresh optimizer
+    with pytest.raises(KeyError):
+        Cosine(0.1, 5).load_state(Adaptive(0.1).state_dict())
+    with pytest.raises(KeyError):
+        Adaptive(0.1).load_state(Cosine(0.1, 5).state_dict())
+
+
+def test_make_schedule_cosine_and_warmup():
+    schedule = make_schedule("cosine", 0.1, max_iter=10)
+    assert isinstance(schedule, Cosine) and schedule.n_epochs == 10
+    schedule = make_schedule("cosine", 0.1, max_iter=10, warmup_epochs=4)
+    assert isinstance(schedule, Warmup) and schedule.n_epochs == 4
+    assert isinstance(schedule.inner, Cosine) and schedule.inner.n_epochs == 6
+    schedule = make_schedule("constant", 0.1, warmup_epochs=2)
+    assert isinstance(schedule.inner, Constant)
+    for max_iter in (None, 4, 3):
+        with pytest.raises(ValueError, match="warm-up"):
+            make_schedule("cosine", 0.1, max_iter=max_iter, warmup_epochs=4)

@@ -5,7 +5,9 @@ import pickle
 import numpy as np
 import pytest
 
-from skbackprop._solvers import SGD, Adam, minimize_lbfgs
+from skbackprop._layout import Layout
+from skbackprop._schedules import Adaptive, Constant, Cosine, make_schedule
+from skbackprop._solvers import SGD, Adam, ClipByGlobalNorm, clipped, minimize_lbfgs
 
 
 def _vectors(dtype=np.float64, n=7, seed=0):
@@ -373,3 +375,136 @@ def test_plain_sgd_step_on_large_vectors_avoids_scipy_blas(dtype, monkeypatch):
     small = np.ones(8, dtype=dtype)
     SGD(small, 0.1, momentum=0.0).update(small, np.ones(8, dtype=dtype))
     assert calls == [-0.1]
+
+
+# ----------------------------------------------------------------------------
+# schedules with Adam
+
+
+def test_adam_constant_schedule_is_the_default():
+    p0, g1, g2 = _vectors()
+    a, b = p0.copy(), p0.copy()
+    default = Adam(a, 0.01)
+    explicit = Adam(b, 0.01, schedule=Constant(0.01))
+    for g in (g1, g2):
+        default.update(a, g)
+        explicit.update(b, g)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_adam_follows_its_schedule():
+    # the step is proportional to the schedule's rate: a cosine schedule at
+    # half its course gives half the constant schedule's step
+    p0, g1, _ = _vectors()
+    steps = []
+    for schedule in (Constant(0.01), Cosine(0.01, 2)):
+        opt = Adam(p0.copy(), 0.01, schedule=schedule)
+        opt.iteration_ends(10)  # one epoch done
+        params = p0.copy()
+        opt.update(params, g1)
+        steps.append(params - p0)
+    np.testing.assert_allclose(steps[1], 0.5 * steps[0], rtol=1e-12)
+
+
+def test_adam_adaptive_schedule_reduces_instead_of_stopping():
+    opt = Adam(np.zeros(3), 0.01, schedule=Adaptive(0.01))
+    assert opt.trigger_stopping() is False
+    assert opt.schedule.rate == pytest.approx(0.002)
+    assert Adam(np.zeros(3), 0.01).trigger_stopping() is True
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_state_dict_carries_the_schedule(solver):
+    p0, g1, _ = _vectors()
+
+    def make():
+        schedule = make_schedule("cosine", 0.1, max_iter=4, warmup_epochs=1)
+        if solver == "adam":
+            return Adam(p0.copy(), 0.1, schedule=schedule)
+        return SGD(p0.copy(), 0.1, schedule=schedule)
+
+    first = make()
+    first.iteration_ends(10)
+    first.iteration_ends(20)
+    second = make()
+    second.load_state(first.state_dict())
+    assert second.schedule.rate == first.schedule.rate
+    assert second.schedule.epoch == 2
+    # a state saved by an older version has no "schedule" entry: it loads
+    # into a plain schedule; a warm-up refuses it (KeyError: the estimator
+    # then starts a fresh optimizer)
+    old = {k: v for k, v in first.state_dict().items() if k != "schedule"}
+    with pytest.raises(KeyError):
+        make().load_state(old)
+    plain = Adam(p0.copy(), 0.1) if solver == "adam" else SGD(p0.copy(), 0.1)
+    plain.load_state({**old, "rate": 0.1})
+
+
+# ----------------------------------------------------------------------------
+# gradient clipping
+
+
+def test_clip_by_global_norm_single_network():
+    layout = Layout([3, 4, 2])
+    grad = np.random.default_rng(0).normal(size=layout.n_total)
+    norm = np.linalg.norm(grad)
+    clip = ClipByGlobalNorm(layout, grad, norm / 4)
+    expected = grad / 4
+    clip(grad)
+    np.testing.assert_allclose(grad, expected, rtol=1e-14)
+    assert np.linalg.norm(grad) == pytest.approx(norm / 4, rel=1e-14)
+    kept = grad.copy()
+    ClipByGlobalNorm(layout, grad, norm)(grad)  # below the threshold: untouched
+    np.testing.assert_array_equal(grad, kept)
+
+
+def test_clip_by_global_norm_skips_fixed_intercepts():
+    # without intercepts the trainable prefix holds the weights only
+    layout = Layout([3, 4, 2], fit_intercept=False)
+    grad = np.zeros(layout.n_total)
+    prefix = grad[: layout.n_params]
+    prefix[:] = 1.0
+    ClipByGlobalNorm(layout, grad, 1.0)(prefix)
+    assert np.linalg.norm(prefix) == pytest.approx(1.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_clip_by_global_norm_clips_each_stacked_network_by_its_own_norm(
+    fit_intercept,
+):
+    R = 3
+    stacked, single = (
+        Layout([3, 4, 2], fit_intercept, R),
+        Layout([3, 4, 2], fit_intercept),
+    )
+    rng = np.random.default_rng(1)
+    grad = rng.normal(size=stacked.n_total)
+    grad *= np.array([0.01, 1.0, 100.0])[stacked.restart_owner()]
+    expected = []
+    for r in range(R):
+        g = stacked.extract(grad, r)
+        ClipByGlobalNorm(single, g, 1.0)(g[: single.n_params])
+        expected.append(g)
+    ClipByGlobalNorm(stacked, grad, 1.0)(grad[: stacked.n_params])
+    for r in range(R):
+        np.testing.assert_allclose(stacked.extract(grad, r), expected[r], rtol=1e-12)
+    assert np.linalg.norm(stacked.extract(grad, 0)) < 0.9  # the small one kept
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_clip_leaves_non_finite_gradients_to_the_divergence_guard(bad):
+    for layout in (Layout([2, 2, 1]), Layout([2, 2, 1], n_restarts=2)):
+        grad = np.ones(layout.n_total)
+        grad[0] = bad
+        ClipByGlobalNorm(layout, grad, 0.5)(grad[: layout.n_params])
+        assert grad[0] != grad[0] or grad[0] == bad
+        assert np.count_nonzero(grad == 1.0) >= layout.n_total // 2 - 1
+
+
+def test_clipped_update_clips_then_steps():
+    layout = Layout([2, 1])
+    params = np.zeros(layout.n_total)
+    grad = np.full(layout.n_total, 10.0)
+    sgd = SGD(params, 0.1, momentum=0.0)
+    clipped(sgd.update, ClipByGlobalNorm(layout, grad, 1.0))(params, grad)
+    assert np.linalg.norm(params) == pytest.approx(0.1, rel=1e-14)

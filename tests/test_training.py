@@ -87,6 +87,7 @@ def _trainer(
     hooks=None,
     optimizer=None,
     sample_weight=None,
+    max_grad_norm=None,
 ):
     if optimizer is None:
         optimizer = SGD(net.params, rate, "constant", momentum=0.0)
@@ -99,7 +100,7 @@ def _trainer(
         np.random.RandomState(seed),
     )
     progress = _progress(net.layout.n_restarts, tol, n_iter_no_change)
-    config = StochasticConfig(max_iter=max_iter)
+    config = StochasticConfig(max_iter=max_iter, max_grad_norm=max_grad_norm)
     return StochasticTrainer(net, optimizer, batches, progress, config, hooks=hooks)
 
 
@@ -772,3 +773,48 @@ def test_validation_monitor_is_checked():
     X, y = _problem()
     with pytest.raises(ValueError, match="monitor must be 'score' or 'loss'"):
         Validation(X, y, None, lambda out: 0.0, "accuracy")
+
+
+# ----------------------------------------------------------------------------
+# gradient clipping
+
+
+@pytest.mark.parametrize("batch_size", [None, 6], ids=["full-batch", "minibatches"])
+def test_clipped_steps_have_at_most_the_norm(batch_size):
+    # plain gradient descent: every step moves theta by rate * clipped grad
+    X, y = _problem()
+    net = _single(_thetas(1, seed=3)[0] * 3)
+    before = net.theta.copy()
+    _trainer(
+        net, X, y, rate=0.1, max_iter=1, batch_size=batch_size, max_grad_norm=0.01
+    ).run()
+    n_steps = 1 if batch_size is None else math.ceil(X.shape[0] / batch_size)
+    moved = np.linalg.norm(net.theta - before)
+    assert moved <= n_steps * 0.1 * 0.01 * (1 + 1e-12)
+    if batch_size is None:
+        assert moved == pytest.approx(0.1 * 0.01, rel=1e-12)  # the gradient was larger
+    unclipped = _single(_thetas(1, seed=3)[0] * 3)
+    _trainer(unclipped, X, y, rate=0.1, max_iter=1, batch_size=batch_size).run()
+    assert np.linalg.norm(unclipped.theta - before) > 10 * moved
+
+
+def test_stacked_clipping_equals_independent_clipped_runs():
+    X, y = _problem()
+    thetas = [t * s for t, s in zip(_thetas(3), (0.1, 1.0, 4.0))]
+    kwargs = dict(rate=0.1, max_iter=8, batch_size=6, max_grad_norm=0.05)
+    singles = _single_runs(thetas, X, y, **kwargs)
+    stacked = _stacked(thetas)
+    trainer = _trainer(stacked, X, y, **kwargs)
+    trainer.run()
+    for r, (single_result, single_net) in enumerate(singles):
+        np.testing.assert_allclose(
+            trainer.progress[r].loss_curve,
+            single_result.progress.loss_curve,
+            rtol=1e-10,
+        )
+        np.testing.assert_allclose(
+            stacked.layout.extract(stacked.theta, r),
+            single_net.theta,
+            rtol=1e-10,
+            atol=1e-13,
+        )
