@@ -416,7 +416,7 @@ def test_out_of_range_parameters(Est, name, value):
         ("activation", "RELU"),
         ("solver", "newton"),
         ("solver", "SGD"),
-        ("learning_rate", "cosine"),
+        ("learning_rate", "cyclic"),
         ("loss", "hinge"),
     ],
 )
