@@ -8,6 +8,12 @@ parameter for per-layer rates and for stacked restarts that reduce their
 rates on their own). The loop calls :meth:`Constant.epoch_end` after every
 epoch and :meth:`Constant.reduce` when progress stalls; ``reduce`` returns
 False when the schedule cannot go on, and training (of that network) stops.
+Both stochastic optimizers (SGD and Adam) read ``rate`` at every step.
+
+The schedules are :class:`Constant`, :class:`InvScaling`, :class:`Adaptive`
+and :class:`Cosine`; :class:`Warmup` puts a linear ramp in front of any of
+them. ``state_dict``/``load_state`` carry what a schedule needs to continue
+in the next ``partial_fit`` call.
 """
 
 import math
