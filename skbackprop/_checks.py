@@ -1,7 +1,7 @@
 """Input checks of the estimators: dtypes, sample weights, layer sizes and
 learning rates, each rule in one place."""
 
-from numbers import Integral, Number
+from numbers import Integral, Number, Real
 
 import numpy as np
 from scipy.sparse import issparse
@@ -176,6 +176,58 @@ def check_warmup(learning_rate, warmup_epochs, max_iter):
             f"warmup_epochs={warmup_epochs} must be smaller than "
             f"max_iter={max_iter}."
         )
+
+
+def dropout_rates(dropout, n_hidden, solver):
+    """``dropout`` as one rate per hidden layer, checked; None when no unit
+    is ever dropped (every rate 0, or no hidden layer), so that training
+    takes the plain path.
+
+    Parameters
+    ----------
+    dropout : float or sequence of float
+        A rate in ``[0, 1)`` for every hidden layer (the range of a single
+        float is checked by the estimator's parameter constraints), or one
+        rate per hidden layer.
+    n_hidden : int
+        Number of hidden layers.
+    solver : str
+
+    Returns
+    -------
+    rates : tuple of float of length n_hidden, or None
+    """
+    if np.ndim(dropout) == 0:
+        rates = (float(dropout),) * n_hidden
+    else:
+        given = list(dropout) if np.ndim(dropout) == 1 else None
+        if given is None or not all(
+            isinstance(p, Real)
+            and not isinstance(p, (bool, np.bool_))
+            and 0.0 <= float(p) < 1.0
+            for p in given
+        ):
+            raise ValueError(
+                "dropout must be a float in [0, 1) or a sequence of such floats, "
+                f"one per hidden layer; got {dropout!r}."
+            )
+        if len(given) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(given)} rate(s) but the network has {n_hidden} "
+                "hidden layer(s) (hidden_layer_sizes); give one rate per hidden "
+                "layer or a single float."
+            )
+        rates = tuple(float(p) for p in given)
+    if not any(p > 0 for p in rates):
+        return None
+    if solver == "lbfgs":
+        raise ValueError(
+            f"dropout={dropout!r} needs a stochastic solver ('sgd' or 'adam'): "
+            "solver='lbfgs' minimises one fixed objective, and dropout's random "
+            "masks would change it at every evaluation. Use solver='adam' or "
+            "'sgd', or dropout=0."
+        )
+    return rates
 
 
 def layer_rates(lr, layout, dtype):

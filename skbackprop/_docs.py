@@ -103,6 +103,22 @@ COMMON_PARAMETERS = """
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``solver='lbfgs'``.
 
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Inverted dropout on the hidden units while training with ``'sgd'``
+        or ``'adam'``: in every minibatch each hidden unit's activation is
+        zeroed with probability ``p`` and the kept ones are multiplied by
+        ``1 / (1 - p)``, with a fresh mask for every minibatch (and every
+        stacked restart) drawn from ``random_state``. A float in [0, 1) is
+        the rate of every hidden layer, a sequence gives one rate per hidden
+        layer. Only training drops units: prediction, :meth:`transform`, the
+        validation scores and losses of early stopping and
+        ``noise_variance_`` use the full network, while ``loss_`` and
+        ``loss_curve_`` are the objective of the thinned networks as the
+        minibatches saw it (noisier, and higher than the full network's; the
+        stopping rule without early stopping follows it). ``solver='lbfgs'``
+        refuses a positive rate (its objective must be deterministic). The
+        default 0 trains exactly as without dropout.
+
 """
 
 FIT_INTERCEPT_PARAMETER = """
@@ -175,7 +191,8 @@ COMMON_ATTRIBUTES = """
     loss_ : float
         Objective (loss plus penalty) at the end of training. For the
         stochastic solvers, the average over the last epoch's minibatches,
-        each evaluated before its update.
+        each evaluated before its update (with ``dropout``, on the thinned
+        network of its mask).
 
     best_loss_ : float or None
         Lowest ``loss_`` seen (None with early stopping).
@@ -280,9 +297,9 @@ REGRESSOR_DOC = (
         ``loss_``), so the fit makes no extra pass over the data; with
         ``alpha=0`` and squared error, ``noise_variance_.sum() / 2`` is then
         the last epoch's mean loss. Otherwise (lbfgs, full-batch descent,
-        early stopping, restarts, a fall-back to an earlier epoch) they are
-        the residuals of the final weights, from one prediction of the
-        training data.
+        early stopping, restarts, ``dropout``, a fall-back to an earlier
+        epoch) they are the residuals of the final weights (the full
+        network), from one prediction of the training data.
 """
     + COMMON_ATTRIBUTES
     + """

@@ -67,6 +67,29 @@ def restart_rng(rng):
     return np.random.RandomState(np.random.SeedSequence(key).generate_state(8))
 
 
+def derived_seed(rng):
+    """An integer seed derived from ``rng``'s state without drawing from it
+    (and unrelated to :func:`restart_rng`'s), for a stream of random numbers
+    that must not change the draws of ``rng`` (the dropout masks).
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    seed : int
+        A 64-bit seed, the same for the same state.
+    """
+    _, key, pos, *_ = rng.get_state()
+    entropy = [*np.asarray(key, dtype=np.uint32).tolist(), int(pos), _DROPOUT_TAG]
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0])
+
+
+#: mixed into :func:`derived_seed`'s entropy ("drop")
+_DROPOUT_TAG = 0x64726F70
+
+
 def _draw_network(coefs, intercepts, fit_intercept, rng, init, activation):
     for W, b in zip(coefs, intercepts):
         W[...], drawn = draw_layer(rng, init, activation, *W.shape)

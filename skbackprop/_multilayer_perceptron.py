@@ -58,13 +58,14 @@ from ._checks import (
     cast,
     check_learning_rate_init,
     check_warmup,
+    dropout_rates,
     hidden_sizes,
     layer_rates,
     penalty_for_weights,
     validate_sample_weight,
 )
 from ._class_weight import class_weight_table, row_weights
-from ._initialization import initialize, sequential_starts
+from ._initialization import derived_seed, initialize, sequential_starts
 from ._layout import Layout
 from ._network import Network
 from ._schedules import StoppingRule, make_schedule
@@ -218,6 +219,7 @@ class _BaseBackprop(
         "transform_layer": [Integral],
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     # ------------------------------------------------------------------
@@ -450,6 +452,7 @@ class _BaseBackprop(
 
     def _fit_checked(self, X, y, sample_weight, incremental, first_pass, held_out):
         hidden = hidden_sizes(self.hidden_layer_sizes)
+        dropout_rates(self.dropout, len(hidden), self.solver)  # fail early
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         data = self._validate_fit_data(X, y, sample_weight, incremental, first_pass)
         layer_units = [data.X.shape[1], *hidden, data.y.shape[1]]
@@ -699,6 +702,10 @@ class _BaseBackprop(
                 X, y, sample_weight
             )
         batches = self._minibatches(X, y, sample_weight)
+        rates = dropout_rates(self.dropout, net.layout.n_layers - 1, self.solver)
+        # the masks' seed, derived without drawing: the weights, split and
+        # shuffles are those of the same fit without dropout
+        seed = None if rates is None else derived_seed(self._random_state)
         config = StochasticConfig(
             self.max_iter,
             data.alpha,
@@ -707,6 +714,8 @@ class _BaseBackprop(
             self.t_,
             track_residuals=self._tracks_residuals,
             max_grad_norm=self.max_grad_norm,
+            dropout=rates,
+            dropout_seed=seed,
         )
         progress = self._progress(R, validation is not None)
         trainer = StochasticTrainer(
@@ -990,6 +999,7 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
         fit_intercept=True,
         out_activation="auto",
         init="glorot_uniform",
@@ -1023,6 +1033,7 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
         self.fit_intercept = fit_intercept
         self.out_activation = out_activation
         self.init = init
@@ -1232,6 +1243,7 @@ class BackpropClassifier(ClassifierMixin, TransformerMixin, _BaseBackprop):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        dropout=0.0,
         loss="log_loss",
         fit_intercept=True,
         init="glorot_uniform",
@@ -1265,6 +1277,7 @@ class BackpropClassifier(ClassifierMixin, TransformerMixin, _BaseBackprop):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
         self.loss = loss
         self.fit_intercept = fit_intercept
         self.init = init

@@ -137,7 +137,7 @@ class Network:
             self.layout.extract(theta, r),
         )
 
-    def workspace(self, n_rows, training=True):
+    def workspace(self, n_rows, training=True, dropout=None, rng=None):
         """A new workspace for batches of at most ``n_rows`` rows.
 
         Parameters
@@ -145,12 +145,18 @@ class Network:
         n_rows : int
         training : bool, default=True
             Whether the workspace computes gradients (else forward only).
+        dropout : sequence of float, default=None
+            Dropout rate of every hidden layer, for the training passes
+            (:meth:`Workspace.loss_grad`) of a training workspace; None or
+            all zero: no dropout.
+        rng : numpy.random.Generator, default=None
+            Source of the dropout masks (needed when a rate is positive).
 
         Returns
         -------
         workspace : Workspace
         """
-        return Workspace(self, n_rows, training)
+        return Workspace(self, n_rows, training, dropout, rng)
 
     def predict(self, X):
         """Output activations for ``X`` as a new array, computed in chunks
@@ -369,6 +375,12 @@ class Workspace:
     caches one :class:`BatchPlan` per batch size. It belongs to the call that
     made it; the network it reads is never written.
 
+    With dropout (a training workspace given a positive rate), every
+    :meth:`loss_grad` call trains the thinned network of a fresh mask (see
+    :meth:`_loss_grad_dropout`); :meth:`forward` always runs the full
+    network. Without dropout nothing of it is allocated and
+    :meth:`loss_grad` is the plain pass.
+
     Parameters
     ----------
     network : Network
@@ -376,6 +388,11 @@ class Workspace:
         Largest batch the workspace serves.
     training : bool, default=True
         Whether to allocate deltas and the gradient vector.
+    dropout : sequence of float, default=None
+        Dropout rate in ``[0, 1)`` of every hidden layer (training
+        workspaces); None or all zero: none.
+    rng : numpy.random.Generator, default=None
+        Draws the dropout masks; required when a rate is positive.
 
     Attributes
     ----------
@@ -386,7 +403,7 @@ class Workspace:
         Its trainable prefix.
     """
 
-    def __init__(self, network, n_rows, training=True):
+    def __init__(self, network, n_rows, training=True, dropout=None, rng=None):
         layout = network.layout
         self.network = network
         self.layout = layout
@@ -399,6 +416,10 @@ class Workspace:
         self._mm = np.matmul if layout.stacked else np.dot  # dot: small arrays
         self._act = ACTIVATIONS[network.activation]
         self._out_act = ACTIVATIONS[network.out_activation]
+        #: rate of every hidden layer when training passes drop units; None
+        self.dropout = None
+        if dropout is not None and any(float(p) > 0 for p in dropout):
+            self.dropout = self._dropout_rates(dropout, training)
         if not training:
             return
         R = layout.n_restarts
@@ -424,6 +445,8 @@ class Workspace:
         #: per-output sums of the (weighted) squared residuals ``(p - y)**2``
         #: of the loss_grad calls since :meth:`track_residuals`; None: off
         self.residual_sums = None
+        if self.dropout is not None:
+            self._init_dropout(rng)
 
     def track_residuals(self):
         """Start summing, over the following :meth:`loss_grad` calls, the
@@ -654,3 +677,155 @@ class Workspace:
                 dW0[r] = X.T @ delta[r]
         else:
             dW0[...] = X.T @ delta
+
+    # ------------------------------------------------------------------
+    # dropout: set up once when the workspace is made, used by training
+    # passes only (forward never drops)
+    def _dropout_rates(self, dropout, training):
+        n_hidden = self.layout.n_layers - 1
+        rates = tuple(float(p) for p in dropout)
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} rate(s) but the network has {n_hidden} "
+                "hidden layer(s)."
+            )
+        if not all(0.0 <= p < 1.0 for p in rates):
+            raise ValueError(f"dropout rates must be in [0, 1), got {rates!r}.")
+        if not training:
+            raise ValueError("dropout applies to training workspaces only.")
+        return rates
+
+    def _init_dropout(self, rng):
+        if rng is None:
+            raise ValueError("dropout needs a random generator (rng).")
+        layout, rates = self.layout, self.dropout
+        n_hidden = layout.n_layers - 1
+        self._random = rng.random
+        dtype, size = self.network.dtype, layout.n_restarts * self.n_rows
+        # per dropped layer: the scaled mask m / (1 - p) and the dropped
+        # activations a * m / (1 - p), flat so that the view of every batch
+        # size is contiguous (Generator.random fills contiguous arrays only)
+        self._drop_buffers = [
+            None
+            if p == 0
+            else (np.empty(size * u, dtype=dtype), np.empty(size * u, dtype=dtype))
+            for p, u in zip(rates, layout.layer_units[1:-1])
+        ]
+        self._dropout_plans = {}
+        self._last_masks = (None,) * n_hidden
+        # the training pass of this workspace, chosen once
+        self.loss_grad = self._loss_grad_dropout
+
+    @property
+    def dropout_masks(self):
+        """The scaled masks ``m / (1 - p)`` (``m`` 0 for a dropped unit, else
+        1) of the last training pass, one per hidden layer: views of shape
+        ``(*layout.lead, n, width)`` that the next pass overwrites; None for a
+        layer without dropout (all None before the first pass)."""
+        return list(self._last_masks)
+
+    def _dropout_plan(self, n):
+        """``(plan, masks)`` for ``n`` rows: a :class:`BatchPlan` whose forward
+        steps drop units after the activation of every layer with a positive
+        rate, and whose backward steps take the weight gradient of the layer
+        above from the dropped activations; ``masks`` (one per hidden layer)
+        holds the scaled mask buffers, None where nothing is dropped."""
+        base = self.plan(n)
+        layout = self.layout
+        forward, masks, dropped = list(base.forward), [], []
+        for i, (p, buffers) in enumerate(zip(self.dropout, self._drop_buffers)):
+            if buffers is None:
+                masks.append(None)
+                dropped.append(None)
+                continue
+            width = layout.layer_units[i + 1]
+            m, d = (
+                b[: layout.n_restarts * n * width].reshape(*layout.lead, n, width)
+                for b in buffers
+            )
+            step = forward[i]
+            forward[i] = step._replace(f=_dropping(step.f, p, m, d, self._random))
+            masks.append(m)
+            dropped.append(d)
+        # backward steps run from the output layer down: step j is weight layer
+        # last - j, whose input is hidden layer last - j - 1
+        last = layout.n_layers - 1
+        backward = tuple(
+            step
+            if dropped[i - 1] is None
+            else step._replace(a_below_T=layout.transposed(dropped[i - 1]))
+            for i, step in zip(range(last, 0, -1), base.backward)
+        )
+        plan = base._replace(forward=tuple(forward), backward=backward)
+        entry = self._dropout_plans[n] = (plan, tuple(masks))
+        return entry
+
+    def _loss_grad_dropout(self, X, y, sample_weight=None, alpha=0.0):
+        """:meth:`loss_grad` of a thinned network: inverted dropout with a
+        fresh mask for this batch.
+
+        Every hidden unit of a layer with rate ``p > 0`` is dropped with
+        probability ``p`` (its activation zeroed) and the others are scaled
+        by ``1 / (1 - p)``, so that the expected input of the next layer is
+        the full network's. The layer above consumes ``d = a * m / (1 - p)``
+        and its weight gradient is ``d^T delta``; the delta of the dropped
+        layer is ``(delta @ W^T) * m / (1 - p) * f'(z)``, with ``f'`` taken
+        from the undropped activations ``a``. The value returned is the
+        objective of the thinned network.
+        """
+        n = X.shape[0]
+        plan, masks = self._dropout_plans.get(n) or self._dropout_plan(n)
+        self._last_masks = masks
+        p = self.forward(X, plan)  # draws the masks
+        if sample_weight is None:
+            weight_sum = n
+        else:
+            weight_sum = float(sample_weight.sum())
+            if weight_sum <= 0:
+                self.grad.fill(0)
+                return self.layout.zero_value()
+        value = self._output_delta(p, y, sample_weight, weight_sum, plan)
+        delta, ones = plan.delta_out, plan.ones
+        # the δ rules of loss_grad, the delta of a dropped layer masked before
+        # its derivative (masks[j - 1]: the layer below weight layer j)
+        deriv, mm = self._deriv, self._mm
+        for (dW, db, aT, WT, prev, a, work), m in zip(plan.backward, masks[::-1]):
+            mm(aT, delta, out=dW)
+            if db is not None:
+                mm(ones, delta, out=db)
+            mm(delta, WT, out=prev)
+            if m is not None:
+                prev *= m
+            deriv(a, prev, work)
+            delta = prev
+        if isinstance(X, np.ndarray):
+            mm(X.T, delta, out=plan.dW0)
+        else:
+            self._sparse_first_layer_grad(X, delta, plan.dW0)
+        if plan.db0 is not None:
+            mm(ones, delta, out=plan.db0)
+        if alpha:
+            c = alpha / weight_sum
+            value = value + 0.5 * c * self.network.penalty()
+            np.multiply(self._weights, c, out=self._penalty_work)
+            self._weight_grad += self._penalty_work
+        return value
+
+
+def _dropping(f, rate, mask, dropped, random):
+    """The activation ``f`` followed by inverted dropout: a new mask is drawn
+    into ``mask`` (``1 / (1 - rate)`` for a kept unit, 0 for a dropped one)
+    and ``f(z) * mask`` is written to ``dropped`` and returned, the input of
+    the next layer; ``f(z)`` itself stays where ``f`` put it."""
+    dtype = mask.dtype
+    threshold = dtype.type(rate)
+    scale = dtype.type(1.0 / (1.0 - rate))
+
+    def step(*args):
+        a = f(*args)
+        random(out=mask, dtype=dtype)  # uniform in [0, 1)
+        np.greater_equal(mask, threshold, out=mask)  # kept with 1 - rate
+        np.multiply(mask, scale, out=mask)
+        return np.multiply(a, mask, out=dropped)
+
+    return step

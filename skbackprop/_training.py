@@ -278,6 +278,13 @@ class StochasticConfig:
     track_residuals: bool = False
     # clip each step's gradient to this global norm (per stacked network)
     max_grad_norm: float | None = None
+    # inverted dropout on the hidden units of every training pass: one rate
+    # per hidden layer (None: none, the plain passes). The masks come from
+    # numpy.random.default_rng([dropout_seed, t0]): reproducible, and other
+    # masks in a continued call. Residuals are then not tracked (those of
+    # thinned networks are not the model's).
+    dropout: tuple | None = None
+    dropout_seed: int | None = None
 
 
 class StochasticTrainer:
@@ -310,7 +317,13 @@ class StochasticTrainer:
         self.config = config
         self.validation = validation
         self.hooks = hooks
-        self.workspace = network.workspace(batches.batch_size)
+        if config.dropout is None:
+            self.workspace = network.workspace(batches.batch_size)
+        else:  # chosen once: the workspace's training pass drops units
+            rng = np.random.default_rng([config.dropout_seed or 0, config.t0])
+            self.workspace = network.workspace(
+                batches.batch_size, dropout=config.dropout, rng=rng
+            )
         #: one optimizer step ``step(params, grad)``, clipping first if asked
         self.step = optimizer.update
         if config.max_grad_norm is not None:
@@ -375,7 +388,11 @@ class StochasticTrainer:
             loss_grad, update = self.workspace.loss_grad, self.step
             X, y, sw, alpha = b.X, b.y, b.sample_weight, self.config.alpha
             params, grad = self.network.params, self.workspace.param_grad
-        track = self.config.track_residuals and not b.full_batch
+        track = (
+            self.config.track_residuals
+            and not b.full_batch
+            and self.workspace.dropout is None
+        )
         start_tracking = self.workspace.track_residuals
         n_iter, t, best_loss = p.n_iter, self.t, p.best_loss
         try:

@@ -1166,3 +1166,248 @@ def test_residual_sums_add_up_the_squared_residuals(
     np.testing.assert_allclose(ws.residual_sums, expected, rtol=1e-12)
     ws.track_residuals()  # starts again from zero
     np.testing.assert_array_equal(ws.residual_sums, 0.0)
+
+
+# ----------------------------------------------------------------------------
+# dropout: the thinned training pass
+
+
+class _ReplayRng:
+    """Stands in for a numpy Generator whose every pass draws the same
+    uniforms again (per mask buffer), so that the dropout masks are fixed
+    and the thinned objective is a deterministic function of theta."""
+
+    def __init__(self, seed):
+        self._rng = np.random.default_rng(seed)
+        self._drawn = {}
+
+    def random(self, out, dtype):
+        key = (out.ctypes.data, out.shape)
+        if key not in self._drawn:
+            self._drawn[key] = self._rng.random(out.shape, dtype=dtype)
+        out[...] = self._drawn[key]
+        return out
+
+
+def _ref_thinned_objective(net, X, y, sample_weight, alpha, masks, loss):
+    """Plain numpy objective of the network whose hidden activations are
+    multiplied by the given scaled masks (None: none)."""
+    a = np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    last = net.layout.n_layers - 1
+    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        z = a @ W + (b if net.layout.fit_intercept else 0.0)
+        a = _ref_act(net.out_activation if i == last else net.activation, z)
+        if i < last and masks[i] is not None:
+            a = a * masks[i]
+    w = np.ones(len(y)) if sample_weight is None else sample_weight
+    per_sample = _ref_per_sample_loss(loss, y, a)
+    penalty = sum(float((c**2).sum()) for c in net.coefs)
+    return float(w @ per_sample) / w.sum() + 0.5 * alpha * penalty / w.sum()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_restarts", [1, 3])
+def test_dropout_masks_drop_about_p_and_scale_the_kept_units(n_restarts, dtype):
+    rng = np.random.default_rng(40)
+    net = _random_network(
+        rng,
+        [5, 60, 40, 2],
+        "relu",
+        "identity",
+        "squared_error",
+        True,
+        n_restarts,
+        dtype,
+    )
+    n, rates = 500, (0.3, 0.6)
+    ws = net.workspace(n, dropout=rates, rng=np.random.default_rng(0))
+    X = rng.normal(size=(n, 5)).astype(dtype)
+    y = rng.normal(size=(n, 2)).astype(dtype)
+    ws.loss_grad(X, y)
+    masks = ws.dropout_masks
+    assert len(masks) == 2
+    for m, p, width in zip(masks, rates, (60, 40)):
+        assert m.shape == (*net.layout.lead, n, width) and m.dtype == dtype
+        scale = dtype(1.0 / (1.0 - p))
+        assert set(np.unique(m).tolist()) == {0.0, float(scale)}
+        dropped = np.mean(m == 0)
+        assert dropped == pytest.approx(p, abs=0.02)  # 3e4+ units: sd < 0.003
+        # the expected activation is kept: E[m / (1 - p)] = 1
+        assert float(m.astype(np.float64).mean()) == pytest.approx(1.0, abs=0.03)
+    if n_restarts > 1:  # every restart draws its own mask
+        m = masks[0]
+        assert not np.array_equal(m[0], m[1]) and not np.array_equal(m[1], m[2])
+    # a fresh mask for every batch
+    first = masks[0].copy()
+    ws.loss_grad(X, y)
+    assert not np.array_equal(first, ws.dropout_masks[0])
+
+
+def test_dropout_feeds_the_dropped_activations_to_the_next_layer():
+    rng = np.random.default_rng(41)
+    net = _random_network(rng, [4, 30, 3], "tanh", "identity", "squared_error")
+    X, y = rng.normal(size=(20, 4)), rng.normal(size=(20, 3))
+    ws = net.workspace(20, dropout=(0.5,), rng=np.random.default_rng(1))
+    value = ws.loss_grad(X, y)
+    (m,) = ws.dropout_masks
+    # the hidden activations stay undropped where the forward pass put them
+    hidden = ws.plan(20).forward[0].z
+    np.testing.assert_allclose(hidden, np.tanh(X @ net.coefs[0] + net.intercepts[0]))
+    expected = _ref_thinned_objective(net, X, y, None, 0.0, [m], "squared_error")
+    assert value == pytest.approx(expected, rel=1e-12)
+    assert value != pytest.approx(net.objective(X, y), rel=1e-3)
+
+
+CASES = [
+    ("relu", "identity", "squared_error", 1, True, False),
+    ("tanh", "softmax", "log_loss", 3, False, True),
+    ("logistic", "logistic", "binary_log_loss", 2, True, True),
+    ("identity", "exp", "poisson", 2, False, False),
+    ("tanh", "tanh", "squared_error", 3, True, True),
+]
+
+
+@pytest.mark.parametrize("rates", [(0.5, 0.3), (0.4, 0.0), (0.0, 0.6)])
+@pytest.mark.parametrize(
+    "activation, out_activation, loss, k, fit_intercept, weighted", CASES
+)
+def test_dropout_gradient_with_a_fixed_mask(
+    activation, out_activation, loss, k, fit_intercept, weighted, rates
+):
+    """Central finite differences of the thinned objective (the masks held
+    fixed by a replaying generator) agree with the back-propagated gradient,
+    and its value is the numpy objective of the thinned network."""
+    rng = np.random.default_rng(42)
+    n = 9
+    net = _random_network(
+        rng, [4, 6, 5, k], activation, out_activation, loss, fit_intercept
+    )
+    X = rng.normal(size=(n, 4))
+    y = _make_targets(rng, out_activation, loss, n, k)
+    sw = rng.uniform(0.2, 3.0, size=n) if weighted else None
+    alpha = 0.3
+    if activation == "relu":  # no pre-activation near the kink
+        _, hidden_z = _ref_forward(net, X, return_hidden_z=True)
+        assert min(np.abs(z).min() for z in hidden_z) > 1e-4
+    ws = net.workspace(n, dropout=rates, rng=_ReplayRng(5))
+    value = ws.loss_grad(X, y, sw, alpha)
+    grad = ws.param_grad.copy()
+    masks = [None if m is None else m.copy() for m in ws.dropout_masks]
+    assert [m is None for m in masks] == [p == 0 for p in rates]
+    for m in masks:
+        if m is not None:
+            assert 0 < np.mean(m == 0) < 1  # some units dropped, some kept
+    ref_loss = "binary_log_loss" if out_activation == "logistic" else loss
+    expected = _ref_thinned_objective(net, X, y, sw, alpha, masks, ref_loss)
+    assert value == pytest.approx(expected, rel=1e-10)
+
+    params, eps = net.params, 1e-6
+    g_num = np.empty_like(grad)
+    for j in range(params.shape[0]):
+        old = params[j]
+        params[j] = old + eps
+        plus = ws.loss_grad(X, y, sw, alpha)
+        params[j] = old - eps
+        minus = ws.loss_grad(X, y, sw, alpha)
+        params[j] = old
+        g_num[j] = (plus - minus) / (2 * eps)
+    for m, again in zip(masks, ws.dropout_masks):  # the mask stayed fixed
+        if m is not None:
+            np.testing.assert_array_equal(m, again)
+    assert _rel_error(g_num, grad) < 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
+def test_dropout_gradient_stacked_restarts(sparse):
+    """Each stacked restart's gradient is the gradient of its own thinned
+    network, with its own mask."""
+    rng = np.random.default_rng(43)
+    R, n, units = 3, 8, [4, 5, 6, 2]
+    net = _random_network(
+        rng, units, "tanh", "logistic", "binary_log_loss", n_restarts=R
+    )
+    X = rng.normal(size=(n, 4))
+    X[rng.uniform(size=X.shape) < 0.3] = 0.0
+    Xin = sp.csr_matrix(X) if sparse else X
+    y = _make_targets(rng, "logistic", "binary_log_loss", n, 2)
+    sw = rng.uniform(0.5, 2.0, size=n)
+    ws = net.workspace(n, dropout=(0.5, 0.25), rng=np.random.default_rng(2))
+    values = ws.loss_grad(Xin, y, sw, alpha=0.2)
+    masks = ws.dropout_masks
+    for r in range(R):
+        single = net.single(r)
+        mask_r = [m[r] for m in masks]
+        expected = _ref_thinned_objective(
+            single, X, y, sw, 0.2, mask_r, "binary_log_loss"
+        )
+        assert values[r] == pytest.approx(expected, rel=1e-10)
+        params, eps = single.params, 1e-6
+        g_num = np.empty(params.shape[0])
+        for j in range(params.shape[0]):
+            old = params[j]
+            params[j] = old + eps
+            plus = _ref_thinned_objective(
+                single, X, y, sw, 0.2, mask_r, "binary_log_loss"
+            )
+            params[j] = old - eps
+            minus = _ref_thinned_objective(
+                single, X, y, sw, 0.2, mask_r, "binary_log_loss"
+            )
+            params[j] = old
+            g_num[j] = (plus - minus) / (2 * eps)
+        assert _rel_error(g_num, net.layout.extract(ws.grad, r)) < 1e-6
+
+
+def test_dropout_forward_runs_the_full_network():
+    rng = np.random.default_rng(44)
+    net = _random_network(rng, [3, 8, 2], "relu", "identity", "squared_error")
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    ws = net.workspace(6, dropout=(0.5,), rng=np.random.default_rng(3))
+    ws.loss_grad(X, y)
+    np.testing.assert_allclose(ws.forward(X), _ref_forward(net, X), rtol=1e-12)
+    np.testing.assert_allclose(ws.forward(X), net.predict(X), rtol=1e-15)
+
+
+@pytest.mark.parametrize("dropout", [None, (0.0, 0.0), [0, 0.0]])
+def test_zero_dropout_is_the_plain_workspace(dropout):
+    """No positive rate: no dropout buffers, and loss_grad is the plain
+    method, bit for bit."""
+    rng = np.random.default_rng(45)
+    net = _random_network(rng, [3, 5, 4, 2], "tanh", "identity", "squared_error")
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    ws = net.workspace(7, dropout=dropout, rng=np.random.default_rng(0))
+    assert ws.dropout is None
+    assert "loss_grad" not in vars(ws) and not hasattr(ws, "_drop_buffers")
+    plain = net.workspace(7)
+    assert ws.loss_grad(X, y, None, 0.1) == plain.loss_grad(X, y, None, 0.1)
+    np.testing.assert_array_equal(ws.grad, plain.grad)
+
+
+def test_dropout_plans_cached_and_contiguous_per_batch_size():
+    rng = np.random.default_rng(46)
+    net = _random_network(
+        rng, [3, 5, 2], "tanh", "identity", "squared_error", n_restarts=2
+    )
+    ws = net.workspace(10, dropout=(0.5,), rng=np.random.default_rng(0))
+    for n in (10, 4, 10):  # a smaller last batch, then a full one again
+        X, y = rng.normal(size=(n, 3)), rng.normal(size=(n, 2))
+        ws.loss_grad(X, y)
+        (m,) = ws.dropout_masks
+        assert m.shape == (2, n, 5) and m.flags.c_contiguous
+    assert set(ws._dropout_plans) == {4, 10}
+    # the plain plans stay the full network's
+    assert ws.plan(4).forward[0].f is ws._act
+
+
+def test_dropout_workspace_errors():
+    rng = np.random.default_rng(47)
+    net = _random_network(rng, [3, 5, 4, 2], "tanh", "identity", "squared_error")
+    gen = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="1 rate.*2 hidden layer"):
+        net.workspace(4, dropout=(0.5,), rng=gen)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        net.workspace(4, dropout=(0.5, 1.0), rng=gen)
+    with pytest.raises(ValueError, match="random generator"):
+        net.workspace(4, dropout=(0.5, 0.5))
+    with pytest.raises(ValueError, match="training workspaces"):
+        net.workspace(4, training=False, dropout=(0.5, 0.5), rng=gen)
