@@ -11,9 +11,17 @@ COMMON_PARAMETERS = """
         Units of each hidden layer; ``()`` gives a network with no hidden
         layer (a generalised linear model trained by gradient descent).
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation of the hidden units: ``x``, ``1 / (1 + exp(-x))``,
-        ``tanh(x)`` or ``max(0, x)``.
+    activation : str or tuple of str, default='relu'
+        Activation of the hidden units, one of ``'identity'`` (``x``),
+        ``'logistic'`` (``1 / (1 + exp(-x))``), ``'tanh'``, ``'relu'``
+        (``max(0, x)``), ``'leaky_relu'`` (``x``, or ``0.01 x`` for ``x <
+        0``), ``'elu'`` (``x``, or ``exp(x) - 1`` for ``x < 0``),
+        ``'softplus'`` (``log(1 + exp(x))``), ``'gelu'`` (``x Phi(x)`` with
+        ``Phi`` the standard normal CDF: the exact form ``0.5 x (1 + erf(x /
+        sqrt(2)))``, not the tanh approximation) or ``'silu'`` (swish, ``x /
+        (1 + exp(-x))``). A name applies to every hidden layer; a tuple (or
+        list) gives one name per hidden layer, e.g. ``('relu', 'tanh')``, and
+        must have ``len(hidden_layer_sizes)`` entries.
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Weight optimisation. ``'sgd'`` is minibatch gradient descent

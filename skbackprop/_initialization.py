@@ -22,7 +22,9 @@ def draw_layer(rng, init, activation, fan_in, fan_out):
         A callable ``init(rng, fan_in, fan_out)`` returns ``W`` (biases zero)
         or ``(W, b)``.
     activation : str
-        The hidden activation (sets ``k``).
+        The activation of the layer's units (sets ``k``; the output layer
+        takes that of the last hidden layer, as scikit-learn's single
+        activation does).
     fan_in, fan_out : int
 
     Returns
@@ -90,8 +92,11 @@ def derived_seed(rng):
 _DROPOUT_TAG = 0x64726F70
 
 
-def _draw_network(coefs, intercepts, fit_intercept, rng, init, activation):
-    for W, b in zip(coefs, intercepts):
+def _draw_network(coefs, intercepts, fit_intercept, rng, init, activations):
+    # layer i feeds hidden layer i; the output layer takes the last hidden
+    # layer's activation (no hidden layer: that of a linear unit)
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        activation = activations[min(i, len(activations) - 1)] if activations else ""
         W[...], drawn = draw_layer(rng, init, activation, *W.shape)
         b[...] = drawn if fit_intercept else 0.0
 
@@ -114,7 +119,7 @@ def initialize(network, rng, init):
         if layout.stacked:
             coefs, biases = [c[r] for c in coefs], [b[r] for b in biases]
         _draw_network(
-            coefs, biases, layout.fit_intercept, rng, init, network.activation
+            coefs, biases, layout.fit_intercept, rng, init, network.activations
         )
 
 
@@ -141,6 +146,6 @@ def sequential_starts(make_network, n_restarts, rng, init):
         net = make_network()
         layout = net.layout
         _draw_network(
-            net.coefs, net.intercepts, layout.fit_intercept, rng, init, net.activation
+            net.coefs, net.intercepts, layout.fit_intercept, rng, init, net.activations
         )
         yield net

@@ -52,7 +52,7 @@ except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
 
 
 from . import _docs
-from ._activations import HIDDEN_ACTIVATIONS
+from ._activations import HIDDEN_ACTIVATIONS, hidden_activations
 from ._callbacks import EpochCallbacks
 from ._checks import (
     cast,
@@ -134,6 +134,12 @@ class NonFiniteOutputWarning(UserWarning):
     """
 
 
+def _activation_setting(activation):
+    """The ``activation`` parameter as the engine keeps it: a name, or a
+    tuple of names (one per hidden layer)."""
+    return activation if isinstance(activation, str) else tuple(activation)
+
+
 def _physical_memory():
     """Bytes of memory of this machine (infinite where unknown)."""
     try:
@@ -184,7 +190,7 @@ class _BaseBackprop(
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), tuple, list],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -242,7 +248,11 @@ class _BaseBackprop(
 
     def _new_network(self, layout, dtype):
         return Network(
-            layout, self.activation, self.out_activation_, self._loss_name(), dtype
+            layout,
+            _activation_setting(self.activation),
+            self.out_activation_,
+            self._loss_name(),
+            dtype,
         )
 
     def _stacked_network(self, layer_units, dtype, n_restarts):
@@ -452,6 +462,7 @@ class _BaseBackprop(
 
     def _fit_checked(self, X, y, sample_weight, incremental, first_pass, held_out):
         hidden = hidden_sizes(self.hidden_layer_sizes)
+        hidden_activations(self.activation, len(hidden))  # names and length
         dropout_rates(self.dropout, len(hidden), self.solver)  # fail early
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         data = self._validate_fit_data(X, y, sample_weight, incremental, first_pass)
@@ -463,7 +474,7 @@ class _BaseBackprop(
         else:
             self._check_continuation(layer_units)
             # packs (and checks) the public weights, which may have been edited
-            start = self._network(activation=self.activation)
+            start = self._network(activation=_activation_setting(self.activation))
             dtype = np.dtype(self._dtype_name)
             sw = data.sample_weight
             data = data._replace(
@@ -540,7 +551,7 @@ class _BaseBackprop(
         self.out_activation_ = self._output_activation()
         self._check_out_activation()
         self._layer_units = list(layer_units)
-        self._fitted_activation = self.activation
+        self._fitted_activation = _activation_setting(self.activation)
         self._fitted_intercept = bool(self.fit_intercept)
         self._dtype_name = np.dtype(dtype).name
         self.loss_curve_ = []

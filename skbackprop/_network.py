@@ -20,11 +20,19 @@ of shape ``(R,)`` where a single network returns a float.
 """
 
 import math
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    KEEPING_ACTIVATIONS,
+    NEEDS_PREACTIVATION,
+    PREACTIVATION_DERIVATIVES,
+    hidden_activations,
+)
 from ._layout import Layout
 from ._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
 
@@ -47,8 +55,9 @@ class Network:
     ----------
     layout : Layout
         Architecture and parameter positions.
-    activation : str
-        Hidden-layer activation, a key of ``ACTIVATIONS``.
+    activation : str or tuple of str
+        Hidden-layer activation, a key of ``ACTIVATIONS``, or one per hidden
+        layer (:attr:`activations` holds the per-layer names either way).
     out_activation : str
         Output activation, a key of ``ACTIVATIONS``.
     loss : str
@@ -65,6 +74,8 @@ class Network:
     ):
         self.layout = layout
         self.activation = activation
+        #: the activation of every hidden layer, first to last
+        self.activations = hidden_activations(activation, layout.n_layers - 1)
         self.out_activation = out_activation
         self.loss = canonical_loss(loss, out_activation)
         self.dtype = np.dtype(dtype)
@@ -308,12 +319,23 @@ class Network:
                 bound += float(np.abs(b).max(initial=0.0))
             if not bound < limit:  # also False for nan
                 return False
-            if i < last and self.activation == "logistic":
-                bound = 1.0
+            if i < last:
+                bound = _activation_bound(self.activations[i], bound)
         p_max = _output_bound(self.out_activation, bound, limit)
         if p_max is None:
             return False
         return _loss_term_bound(self.loss, p_max, y_max) < limit and p_max < limit
+
+
+def _activation_bound(activation, bound):
+    """A bound on ``|f(z)|`` given ``|z| <= bound``: logistic units are
+    bounded by 1, softplus by ``|z| + log 2``, and every other hidden
+    activation satisfies ``|f(z)| <= |z|``."""
+    if activation == "logistic":
+        return 1.0
+    if activation == "softplus":
+        return bound + math.log(2.0)
+    return bound
 
 
 def _output_bound(out_activation, bound, limit):
@@ -352,6 +374,7 @@ class BackwardStep(NamedTuple):
     delta_below: np.ndarray  # delta of the layer below (written)
     a_below: np.ndarray  # activations of the layer below
     work_below: np.ndarray  # scratch rows shaped like the layer below
+    deriv: object  # deriv(a_below, delta_below, work_below): times f'(z) below
 
 
 class BatchPlan(NamedTuple):
@@ -414,8 +437,15 @@ class Workspace:
         self._acts = [np.empty((*lead, n_rows, u), dtype=dtype) for u in units]
         self._plans = {}
         self._mm = np.matmul if layout.stacked else np.dot  # dot: small arrays
-        self._act = ACTIVATIONS[network.activation]
         self._out_act = ACTIVATIONS[network.out_activation]
+        # pre-activations, kept by training passes for the hidden layers
+        # whose derivative needs them (GELU, SiLU); None for the others
+        self._pre = [
+            np.empty((*lead, n_rows, u), dtype=dtype)
+            if training and name in NEEDS_PREACTIVATION
+            else None
+            for name, u in zip(network.activations, units)
+        ]
         #: rate of every hidden layer when training passes drop units; None
         self.dropout = None
         if dropout is not None and any(float(p) > 0 for p in dropout):
@@ -438,7 +468,6 @@ class Workspace:
         self._fused = (network.out_activation, network.loss) in CANONICAL_PAIRS
         self._squared = network.loss == "squared_error"
         self._plain_squared = self._fused and self._squared and not layout.stacked
-        self._deriv = DERIVATIVES[network.activation]
         self._out_deriv = DERIVATIVES[network.out_activation]
         self._loss_value = LOSSES[network.loss]
         self._loss_grad = LOSS_GRADIENTS[network.loss]
@@ -489,12 +518,13 @@ class Workspace:
             layout.row_broadcast(b) if layout.fit_intercept else None
             for b in net.intercepts
         ]
+        pre = [None if z is None else rows(z) for z in self._pre]
         forward = tuple(
             ForwardStep(
                 net.coefs[i],
                 biases[i],
                 rows(self._acts[i]),
-                self._out_act if i == last else self._act,
+                self._out_act if i == last else _activation(net.activations[i], pre[i]),
             )
             for i in range(layout.n_layers)
         )
@@ -513,6 +543,7 @@ class Workspace:
                 deltas[i - 1],
                 forward[i - 1].z,
                 works[i - 1],
+                _derivative(net.activations[i - 1], pre[i - 1]),
             )
             for i in range(last, 0, -1)
         )
@@ -613,8 +644,8 @@ class Workspace:
             value = self._output_delta(p, y, sample_weight, weight_sum, plan)
         # δ rules, output layer first; intercept gradients are ones @ delta
         # (a BLAS gemv), faster than an axis reduction
-        deriv, mm = self._deriv, self._mm
-        for dW, db, aT, WT, prev, a, work in backward:
+        mm = self._mm
+        for dW, db, aT, WT, prev, a, work, deriv in backward:
             mm(aT, delta, out=dW)
             if db is not None:
                 mm(ones, delta, out=db)
@@ -788,8 +819,9 @@ class Workspace:
         delta, ones = plan.delta_out, plan.ones
         # the δ rules of loss_grad, the delta of a dropped layer masked before
         # its derivative (masks[j - 1]: the layer below weight layer j)
-        deriv, mm = self._deriv, self._mm
-        for (dW, db, aT, WT, prev, a, work), m in zip(plan.backward, masks[::-1]):
+        mm = self._mm
+        for step, m in zip(plan.backward, masks[::-1]):
+            dW, db, aT, WT, prev, a, work, deriv = step
             mm(aT, delta, out=dW)
             if db is not None:
                 mm(ones, delta, out=db)
@@ -829,3 +861,19 @@ def _dropping(f, rate, mask, dropped, random):
         return np.multiply(a, mask, out=dropped)
 
     return step
+
+
+def _activation(name, pre):
+    """The in-place activation of a hidden layer; with a buffer ``pre`` for
+    its pre-activations, one that keeps them there."""
+    if pre is None:
+        return ACTIVATIONS[name]
+    return partial(KEEPING_ACTIVATIONS[name], pre=pre)
+
+
+def _derivative(name, pre):
+    """``deriv(a, delta, work)`` of a hidden layer, reading the kept
+    pre-activations ``pre`` where its derivative needs them."""
+    if pre is None:
+        return DERIVATIVES[name]
+    return partial(PREACTIVATION_DERIVATIVES[name], pre)

@@ -1,11 +1,24 @@
 """Tests of skbackprop._activations: in-place activations and their derivatives."""
 
+import math
 import warnings
 
 import numpy as np
 import pytest
 
-from skbackprop._activations import ACTIVATIONS, DERIVATIVES, HIDDEN_ACTIVATIONS
+from skbackprop._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    HIDDEN_ACTIVATIONS,
+    KEEPING_ACTIVATIONS,
+    LEAKY_SLOPE,
+    NEEDS_PREACTIVATION,
+    PREACTIVATION_DERIVATIVES,
+    hidden_activations,
+)
+
+NEW = ["leaky_relu", "elu", "softplus", "gelu", "silu"]
+_erf = np.vectorize(math.erf)
 
 
 def _ref(name, z):
@@ -18,6 +31,16 @@ def _ref(name, z):
         return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
     if name == "relu":
         return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z)
+    if name == "elu":
+        return np.where(z > 0, z, np.exp(z) - 1.0)
+    if name == "softplus":
+        return np.log(1.0 + np.exp(z))
+    if name == "gelu":
+        return 0.5 * z * (1.0 + _erf(z / math.sqrt(2.0)))
+    if name == "silu":
+        return z / (1.0 + np.exp(-z))
     if name == "exp":
         return np.exp(z)
     if name == "softmax":
@@ -34,16 +57,22 @@ def _z(rng, shape=(6, 4)):
 
 
 def test_registries():
-    assert set(ACTIVATIONS) == set(DERIVATIVES)
-    assert set(ACTIVATIONS) == {
-        "identity",
-        "logistic",
-        "tanh",
-        "relu",
-        "exp",
+    assert set(ACTIVATIONS) == set(DERIVATIVES) | set(PREACTIVATION_DERIVATIVES)
+    assert not set(DERIVATIVES) & set(PREACTIVATION_DERIVATIVES)
+    assert set(PREACTIVATION_DERIVATIVES) == set(KEEPING_ACTIVATIONS)
+    assert set(KEEPING_ACTIVATIONS) == NEEDS_PREACTIVATION == {"gelu", "silu"}
+    assert set(ACTIVATIONS) == {"identity", "logistic", "tanh", "relu", "exp"} | {
         "softmax",
+        *NEW,
     }
-    assert set(HIDDEN_ACTIVATIONS) == {"identity", "logistic", "tanh", "relu"}
+    assert set(HIDDEN_ACTIVATIONS) == {"identity", "logistic", "tanh", "relu", *NEW}
+    assert LEAKY_SLOPE == 0.01
+
+
+def _derivative(name, z, a, delta, work):
+    if name in NEEDS_PREACTIVATION:
+        return PREACTIVATION_DERIVATIVES[name](z, a, delta, work)
+    return DERIVATIVES[name](a, delta, work)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -97,12 +126,13 @@ def test_derivative_matches_finite_differences(name):
     expected = _numerical_derivative_times_delta(name, z, delta)
 
     a = ACTIVATIONS[name](z.copy())  # derivatives take the activation a = f(z)
-    a_before = a.copy()
+    a_before, z_before = a.copy(), z.copy()
     d = delta.copy()
     work = np.full_like(a, np.nan)  # garbage in the scratch buffer
-    out = DERIVATIVES[name](a, d, work)
+    out = _derivative(name, z, a, d, work)
     assert out is d  # delta is multiplied in place
     np.testing.assert_array_equal(a, a_before)  # the activation is untouched
+    np.testing.assert_array_equal(z, z_before)  # and so is z
     np.testing.assert_allclose(out, expected, rtol=1e-7, atol=1e-9)
 
 
@@ -169,3 +199,63 @@ def test_saturating_activations_no_warning(name):
         a = ACTIVATIONS[name](z)
     lo = 0.0 if name == "logistic" else -1.0
     np.testing.assert_allclose(a, [[lo, lo, (lo + 1) / 2, 1.0, 1.0]], atol=1e-15)
+
+
+# ----------------------------------------------------------------------------
+# leaky_relu, elu, softplus, gelu, silu
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", sorted(NEEDS_PREACTIVATION))
+def test_keeping_activation_keeps_the_pre_activation(name, dtype):
+    z = _z(np.random.default_rng(5)).astype(dtype)
+    pre = np.full_like(z, np.nan)
+    expected, z0 = ACTIVATIONS[name](z.copy()), z.copy()
+    out = KEEPING_ACTIVATIONS[name](z, pre)
+    assert out is z
+    np.testing.assert_array_equal(pre, z0)
+    np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", NEW)
+def test_new_activations_are_finite_and_quiet_at_extreme_inputs(name, dtype):
+    big = np.finfo(dtype).max / 10
+    z = np.array([[-big, -1e4, -745.0, -40.0, 0.0, 40.0, 745.0, 1e4, big]], dtype)
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        a = ACTIVATIONS[name](z.copy())
+        d = np.ones_like(z)
+        _derivative(name, z, a, d, np.empty_like(z))
+    assert np.isfinite(a).all() and np.isfinite(d).all()
+    # far from 0 every unit is linear (slope 1) on the right ...
+    np.testing.assert_array_equal(a[0, -3:], z[0, -3:])
+    np.testing.assert_array_equal(d[0, -3:], 1.0)
+    # ... and flat (or leaky) on the left
+    left = {"leaky_relu": 0.01, "elu": 0.0, "softplus": 0.0, "gelu": 0.0, "silu": 0.0}
+    np.testing.assert_allclose(d[0, :2], left[name], rtol=1e-6, atol=1e-30)
+    lowest = {"leaky_relu": 0.01 * z[0, 1], "elu": -1.0}.get(name, 0.0)
+    np.testing.assert_allclose(a[0, 1], lowest, rtol=1e-6, atol=1e-30)
+
+
+def test_softplus_is_accurate_where_it_is_tiny_and_where_it_is_large():
+    z = np.array([-700.0, -30.0, 30.0, 700.0])
+    a = ACTIVATIONS["softplus"](z.copy())
+    np.testing.assert_allclose(a, [np.exp(-700.0), np.exp(-30.0), 30.0, 700.0])
+    d = DERIVATIVES["softplus"](a, np.ones(4), np.empty(4))
+    # logistic(z): exp(z) for very negative z, 1 for large z
+    np.testing.assert_allclose(d, [np.exp(-700.0), np.exp(-30.0), 1.0, 1.0])
+
+
+def test_hidden_activations():
+    assert hidden_activations("gelu", 3) == ("gelu",) * 3
+    assert hidden_activations(["relu", "tanh"], 2) == ("relu", "tanh")
+    assert hidden_activations("relu", 0) == ()
+    with pytest.raises(ValueError, match="2 name.*3 hidden layer"):
+        hidden_activations(("relu", "tanh"), 3)
+    with pytest.raises(ValueError, match="'swish' is not one of"):
+        hidden_activations(("relu", "swish"), 2)
+    with pytest.raises(ValueError, match="'softmax' is not one of"):
+        hidden_activations("softmax", 1)
+    with pytest.raises(ValueError, match="is not one of"):
+        hidden_activations([1, "relu"], 2)

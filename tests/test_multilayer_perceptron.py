@@ -1105,3 +1105,98 @@ def test_step_parameter_errors(params, match, regression_data):
         target = y if Est is BackpropRegressor else (y > 0).astype(int)
         with pytest.raises(ValueError, match=match):
             Est(**params).fit(X, target)
+
+
+# ----------------------------------------------------------------------------
+# hidden activations: the new ones, and one per hidden layer
+
+NEW_ACTIVATIONS = ["leaky_relu", "elu", "softplus", "gelu", "silu"]
+
+
+@pytest.mark.parametrize(
+    "activation", [*NEW_ACTIVATIONS, ("gelu", "tanh"), ["silu", "relu"]]
+)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradients_of_every_activation_check_out(activation, fit_intercept, dtype):
+    from skbackprop import check_gradients
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(25, 3))
+    y = np.c_[np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2]]  # two outputs
+    params = dict(
+        hidden_layer_sizes=(5, 4),
+        activation=activation,
+        fit_intercept=fit_intercept,
+        max_iter=20,
+        random_state=0,
+    )
+    reg = _quiet(BackpropRegressor(**params).fit, X.astype(dtype), y)
+    assert reg.coefs_[0].dtype == dtype
+    assert check_gradients(reg, X, y).max() < 1e-6
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    clf = _quiet(BackpropClassifier(**params).fit, X.astype(dtype), labels)
+    assert check_gradients(clf, X, labels).max() < 1e-6
+
+
+@pytest.mark.parametrize("activation", NEW_ACTIVATIONS)
+def test_new_activations_learn(activation, regression_data):
+    X, y = regression_data
+    reg = _quiet(
+        BackpropRegressor(
+            hidden_layer_sizes=(20,),
+            activation=activation,
+            solver="lbfgs",
+            max_iter=200,
+            random_state=0,
+        ).fit,
+        X,
+        y,
+    )
+    assert reg.score(X, y) > 0.95
+
+
+def test_per_layer_activations(regression_data):
+    X, y = regression_data
+    params = dict(hidden_layer_sizes=(6, 4), max_iter=10, random_state=0)
+    mixed = _quiet(BackpropRegressor(activation=("tanh", "relu"), **params).fit, X, y)
+    assert mixed._fitted_activation == ("tanh", "relu")
+    # a list is the same setting as the tuple, a repeated name as the string
+    as_list = _quiet(BackpropRegressor(activation=["tanh", "relu"], **params).fit, X, y)
+    np.testing.assert_array_equal(_theta(as_list), _theta(mixed))
+    same = _quiet(BackpropRegressor(activation=("tanh", "tanh"), **params).fit, X, y)
+    one = _quiet(BackpropRegressor(activation="tanh", **params).fit, X, y)
+    np.testing.assert_array_equal(_theta(same), _theta(one))
+    assert not np.array_equal(_theta(mixed), _theta(one))
+    # the hidden layers apply their own activations, in predict and transform
+    a = X
+    for i, name in enumerate(["tanh", "relu"]):
+        z = a @ mixed.coefs_[i] + mixed.intercepts_[i]
+        a = np.tanh(z) if name == "tanh" else np.maximum(z, 0)
+        mixed.set_params(transform_layer=i)
+        np.testing.assert_allclose(mixed.transform(X), a, rtol=1e-12)
+    out = a @ mixed.coefs_[-1] + mixed.intercepts_[-1]
+    np.testing.assert_allclose(mixed.predict(X), out.ravel(), rtol=1e-12)
+    # warm start continues with the activations of the parameters
+    mixed.set_params(warm_start=True, max_iter=2)
+    _quiet(mixed.fit, X, y)
+    assert mixed._fitted_activation == ("tanh", "relu")
+
+
+@pytest.mark.parametrize(
+    "activation, match",
+    [
+        (("relu",), "1 name.*2 hidden layer"),
+        (("relu", "tanh", "relu"), "3 name.*2 hidden layer"),
+        (("relu", "swish"), "'swish' is not one of"),
+        (("relu", None), "None is not one of"),
+        ("swish", "activation"),
+        (3, "activation"),
+    ],
+)
+def test_activation_errors(activation, match, regression_data):
+    X, y = regression_data
+    for Est in (BackpropRegressor, BackpropClassifier):
+        target = y if Est is BackpropRegressor else (y > 0).astype(int)
+        with pytest.raises(ValueError, match=match):
+            Est(hidden_layer_sizes=(4, 3), activation=activation).fit(X, target)

@@ -14,11 +14,15 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import scipy.special
 
 import skbackprop._network as network_module
+from skbackprop._activations import ACTIVATIONS, NEEDS_PREACTIVATION
 from skbackprop._layout import Layout
 from skbackprop._losses import LOSSES
 from skbackprop._network import BatchPlan, Network, Workspace
+
+NEW_ACTIVATIONS = ["leaky_relu", "elu", "softplus", "gelu", "silu"]
 
 # ----------------------------------------------------------------------------
 # independent numpy reference
@@ -33,6 +37,16 @@ def _ref_act(name, z):
         return np.tanh(z)
     if name == "relu":
         return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z)
+    if name == "elu":
+        return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))
+    if name == "softplus":
+        return np.logaddexp(0.0, z)
+    if name == "gelu":
+        return z * scipy.special.ndtr(z)
+    if name == "silu":
+        return z * scipy.special.expit(z)
     if name == "exp":
         return np.exp(z)
     if name == "softmax":
@@ -53,7 +67,7 @@ def _ref_forward(net, X, return_hidden_z=False):
         last = i == n_layers - 1
         if not last:
             hidden_z.append(z)
-        a = _ref_act(net.out_activation if last else net.activation, z)
+        a = _ref_act(net.out_activation if last else net.activations[i], z)
     return (a, hidden_z) if return_hidden_z else a
 
 
@@ -601,12 +615,15 @@ def test_predict_in_chunks_stacked(monkeypatch):
 def _ref_hidden(net, X, layer):
     """Plain numpy activations of hidden layer ``layer``."""
     _, hidden_z = _ref_forward(net, X, return_hidden_z=True)
-    return _ref_act(net.activation, hidden_z[layer])
+    return _ref_act(net.activations[layer], hidden_z[layer])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "activation",
+    ["identity", "logistic", "tanh", "relu", *NEW_ACTIVATIONS, ("gelu", "elu")],
+)
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_hidden_activations_match_numpy(
     monkeypatch, dtype, fmt, activation, fit_intercept
@@ -1047,7 +1064,9 @@ def test_single_takes_another_vector():
 
 # ----------------------------------------------------------------------------
 # is_usable: the end-of-training check of the kept weights
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "activation", ["identity", "logistic", "tanh", "relu", *NEW_ACTIVATIONS]
+)
 @pytest.mark.parametrize(
     "out_activation, loss",
     [
@@ -1396,7 +1415,7 @@ def test_dropout_plans_cached_and_contiguous_per_batch_size():
         assert m.shape == (2, n, 5) and m.flags.c_contiguous
     assert set(ws._dropout_plans) == {4, 10}
     # the plain plans stay the full network's
-    assert ws.plan(4).forward[0].f is ws._act
+    assert ws.plan(4).forward[0].f is ACTIVATIONS["tanh"]
 
 
 def test_dropout_workspace_errors():
@@ -1411,3 +1430,69 @@ def test_dropout_workspace_errors():
         net.workspace(4, dropout=(0.5, 0.5))
     with pytest.raises(ValueError, match="training workspaces"):
         net.workspace(4, training=False, dropout=(0.5, 0.5), rng=gen)
+
+
+# ----------------------------------------------------------------------------
+# activations per hidden layer; pre-activations kept where a derivative needs
+# them
+
+
+def test_per_layer_activations_and_kept_pre_activations():
+    rng = np.random.default_rng(60)
+    names = ("gelu", "relu", "silu")
+    net = _random_network(rng, [4, 5, 3, 6, 2], names, "identity", "squared_error")
+    assert net.activations == names and net.activation == names
+    ws = net.workspace(7)
+    kept = [z is not None for z in ws._pre]
+    assert kept == [name in NEEDS_PREACTIVATION for name in names] == [1, 0, 1]
+    # inference workspaces keep nothing
+    assert all(z is None for z in net.workspace(7, training=False)._pre)
+    X, y = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
+    ws.loss_grad(X, y)
+    _, hidden_z = _ref_forward(net, X, return_hidden_z=True)
+    np.testing.assert_allclose(ws._pre[0][:7], hidden_z[0], rtol=1e-12)
+    np.testing.assert_allclose(ws._pre[2][:7], hidden_z[2], rtol=1e-12)
+    np.testing.assert_allclose(ws.forward(X), _ref_forward(net, X), rtol=1e-12)
+    # a string names every hidden layer's activation
+    one = _random_network(rng, [4, 5, 3, 2], "elu", "identity", "squared_error")
+    assert one.activations == ("elu", "elu")
+    with pytest.raises(ValueError, match="activation has 2 name"):
+        _random_network(rng, [4, 5, 2], ("elu", "tanh"), "identity", "squared_error")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "activation", [*NEW_ACTIVATIONS, ("gelu", "tanh"), ("softplus", "silu")]
+)
+def test_new_activation_gradients_match_finite_differences(activation, dtype):
+    # the workspace's gradient against central differences of the objective,
+    # in float64 (the float32 network's gradient to float32 precision)
+    rng = np.random.default_rng(61)
+    net = _random_network(rng, [3, 4, 3, 2], activation, "identity", "squared_error")
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    ws = net.workspace(6)
+    ws.loss_grad(X, y, alpha=0.1)
+    analytic = ws.param_grad.copy()
+    numeric = np.empty_like(analytic)
+    eps = 1e-6
+    for j in range(analytic.size):
+        saved = net.params[j]
+        net.params[j] = saved + eps
+        plus = net.objective(X, y, alpha=0.1)
+        net.params[j] = saved - eps
+        minus = net.objective(X, y, alpha=0.1)
+        net.params[j] = saved
+        numeric[j] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+    if dtype == np.float32:  # the same network in float32
+        net32 = Network(
+            net.layout,
+            activation,
+            "identity",
+            "squared_error",
+            np.float32,
+            net.theta.astype(np.float32),
+        )
+        ws32 = net32.workspace(6)
+        ws32.loss_grad(X.astype(np.float32), y.astype(np.float32), alpha=0.1)
+        np.testing.assert_allclose(ws32.param_grad, analytic, rtol=2e-3, atol=2e-4)

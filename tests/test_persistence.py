@@ -541,6 +541,10 @@ def _skops_case(name):
             {"n_init": 3, "early_stopping": True},
         ),
         "float32": (BackpropRegressor, {"solver": "sgd", "dtype": np.float32}),
+        "per-layer-activations": (
+            BackpropClassifier,
+            {"activation": ["gelu", "softplus"], "hidden_layer_sizes": (5, 4)},
+        ),
     }[name]
     return _fitted(Est, **params)
 
@@ -552,6 +556,7 @@ SKOPS_CASES = [
     "restarts-early-stopping",
     "float32",
     "pipeline",
+    "per-layer-activations",
 ]
 PUBLIC_CLASSES = {
     "skbackprop._multilayer_perceptron.BackpropRegressor",
