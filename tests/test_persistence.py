@@ -541,6 +541,11 @@ def _skops_case(name):
             {"n_init": 3, "early_stopping": True},
         ),
         "float32": (BackpropRegressor, {"solver": "sgd", "dtype": np.float32}),
+        "quantile": (BackpropRegressor, {"loss": "quantile", "quantile": 0.8}),
+        "huber": (
+            BackpropRegressor,
+            {"loss": "huber", "huber_delta": 0.3, "solver": "sgd"},
+        ),
     }[name]
     return _fitted(Est, **params)
 
@@ -551,6 +556,8 @@ SKOPS_CASES = [
     "lbfgs-restarts",
     "restarts-early-stopping",
     "float32",
+    "quantile",
+    "huber",
     "pipeline",
 ]
 PUBLIC_CLASSES = {
