@@ -254,6 +254,7 @@ def loss_functions(loss, loss_params=None):
         gradient = functools.partial(gradient, **loss_params)
     return value, gradient
 
+
 #: Output activation and loss pairs whose output delta simplifies to
 #: ``dL/dz = p - y`` (the canonical link of each loss). A network asked for
 #: logistic outputs with ``"log_loss"`` uses ``"binary_log_loss"``.

@@ -314,9 +314,7 @@ def test_huber_limits():
     huge, _ = loss_functions("huber", {"delta": 1e6})
     assert huge(y, p) == pytest.approx(LOSSES["squared_error"](y, p), rel=1e-12)
     tiny, _ = loss_functions("huber", {"delta": 1e-9})
-    assert tiny(y, p) / 1e-9 == pytest.approx(
-        LOSSES["absolute_error"](y, p), rel=1e-6
-    )
+    assert tiny(y, p) / 1e-9 == pytest.approx(LOSSES["absolute_error"](y, p), rel=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
