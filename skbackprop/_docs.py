@@ -275,17 +275,41 @@ REGRESSOR_DOC = (
 
     Parameters
     ----------
-    loss : {'squared_error', 'poisson'}, default='squared_error'
-        Loss to minimise. ``'poisson'`` needs non-negative targets and a
-        positive output activation (``'exp'`` or ``'logistic'``).
+    loss : {'squared_error', 'poisson', 'absolute_error', 'huber', 'quantile'}, \
+default='squared_error'
+        Loss to minimise, with the residual ``r = y - y_pred`` (the names of
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`):
+
+        - ``'squared_error'``: ``r**2 / 2``, the conditional mean;
+        - ``'poisson'``: half the Poisson deviance; needs non-negative
+          targets and a positive output activation (``'exp'`` or
+          ``'logistic'``);
+        - ``'absolute_error'``: ``|r|``, the conditional median, robust to
+          outliers;
+        - ``'huber'``: ``r**2 / 2`` for ``|r| <= huber_delta`` and
+          ``huber_delta * (|r| - huber_delta / 2)`` beyond: quadratic near
+          the fit, linear (robust) for outliers;
+        - ``'quantile'``: the pinball loss ``max(q r, (q - 1) r)`` with
+          ``q = quantile``, the conditional ``quantile``.
+
+        Every loss is averaged over samples and summed over outputs. The
+        absolute error and the pinball loss are not differentiable where
+        ``r = 0``; training follows the subgradient that is 0 there. Minibatch
+        solvers (``'adam'``, ``'sgd'``) handle that well. ``'lbfgs'`` assumes a
+        smooth objective: on these two losses its line search may fail
+        before the optimum is reached, which ends the fit with a
+        :class:`~sklearn.exceptions.ConvergenceWarning` that says so (the
+        weights reached are kept); ``'huber'`` is differentiable and suits
+        ``'lbfgs'``.
 """
     + COMMON_PARAMETERS
     + FIT_INTERCEPT_PARAMETER
     + """
     out_activation : {'auto', 'identity', 'logistic', 'tanh', 'exp'}, default='auto'
-        Activation of the output layer. ``'auto'`` is ``'identity'`` for the
-        squared error and ``'exp'`` for the Poisson loss. Any activation can
-        be paired with any loss: the output delta uses the general rule
+        Activation of the output layer. ``'auto'`` is ``'exp'`` for the
+        Poisson loss and ``'identity'`` for the other losses. Any activation
+        can be paired with any loss (except that ``'poisson'`` needs a
+        positive one): the output delta uses the general rule
         ``dL/dy * f'(z)``.
 """
     + INIT_PARAMETERS
@@ -293,6 +317,18 @@ REGRESSOR_DOC = (
     + TRANSFORM_LAYER_PARAMETER
     + STEP_PARAMETERS
     + """
+    quantile : float, default=0.5
+        The quantile ``q`` in (0, 1) that ``loss='quantile'`` estimates (as
+        :class:`~sklearn.ensemble.HistGradientBoostingRegressor`'s
+        ``quantile``): about a fraction ``q`` of the targets lies below the
+        fitted prediction. Only used by ``loss='quantile'``.
+
+    huber_delta : float, default=1.0
+        Threshold ``delta > 0`` of ``loss='huber'`` (PyTorch's ``HuberLoss``
+        ``delta``), in the units of the targets: residuals up to ``delta``
+        count quadratically, larger ones linearly. Only used by
+        ``loss='huber'``.
+
     Attributes
     ----------
     noise_variance_ : ndarray of shape (`n_outputs_`,)

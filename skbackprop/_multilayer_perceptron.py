@@ -118,6 +118,11 @@ class _HeldOut(NamedTuple):
     sample_weight: object
 
 
+#: Losses that are piecewise linear in the prediction: not differentiable
+#: where a residual is zero (training follows the subgradient 0 there).
+_KINKED_LOSSES = frozenset({"absolute_error", "quantile"})
+
+
 class DivergenceWarning(ConvergenceWarning):
     """Training stopped because the loss or the weights became non-finite.
 
@@ -244,6 +249,7 @@ class _BaseBackprop(
             self._loss_name(),
             dtype,
             theta,
+            self._loss_params(),
         )
 
     def _new_network(self, layout, dtype):
@@ -253,7 +259,12 @@ class _BaseBackprop(
             self.out_activation_,
             self._loss_name(),
             dtype,
+            loss_params=self._loss_params(),
         )
+
+    def _loss_params(self):
+        """The parameters of the loss, for the engine's network (none here)."""
+        return None
 
     def _stacked_network(self, layer_units, dtype, n_restarts):
         """A freshly initialised network, or ``n_restarts`` stacked ones."""
@@ -605,12 +616,21 @@ class _BaseBackprop(
             )
         # status 0: converged; 99: a callback asked to stop
         if result.status not in (None, 0, 99):
-            hint = (
-                "Increase max_iter/max_fun or scale the data."
-                if result.status == 1
-                else "The line search failed: scale the inputs (e.g. with a "
-                "MinMaxScaler) or increase alpha."
-            )
+            if result.status == 1:
+                hint = "Increase max_iter/max_fun or scale the data."
+            elif self._loss_name() in _KINKED_LOSSES:
+                hint = (
+                    f"The line search failed: loss={self._loss_name()!r} is not "
+                    "differentiable where a residual is zero, and L-BFGS assumes "
+                    "a smooth objective; near such a minimum it can stall. The "
+                    "weights reached are kept; solver='adam' or 'sgd', or "
+                    "loss='huber', avoid this."
+                )
+            else:
+                hint = (
+                    "The line search failed: scale the inputs (e.g. with a "
+                    "MinMaxScaler) or increase alpha."
+                )
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"(max_iter={self.max_iter}, max_fun={self.max_fun}): "
@@ -979,8 +999,14 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
 
     _parameter_constraints: dict = {
         **_BaseBackprop._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [
+            StrOptions(
+                {"squared_error", "poisson", "absolute_error", "huber", "quantile"}
+            )
+        ],
         "out_activation": [StrOptions({"auto", "identity", "logistic", "tanh", "exp"})],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -1019,6 +1045,8 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         transform_layer=-1,
         warmup_epochs=0,
         max_grad_norm=None,
+        quantile=0.5,
+        huber_delta=1.0,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -1053,9 +1081,18 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         self.transform_layer = transform_layer
         self.warmup_epochs = warmup_epochs
         self.max_grad_norm = max_grad_norm
+        self.quantile = quantile
+        self.huber_delta = huber_delta
 
     def _loss_name(self):
         return self.loss
+
+    def _loss_params(self):
+        if self.loss == "huber":
+            return {"delta": float(self.huber_delta)}
+        if self.loss == "quantile":
+            return {"quantile": float(self.quantile)}
+        return None
 
     def _output_activation(self):
         if self.out_activation != "auto":
@@ -1063,6 +1100,9 @@ class BackpropRegressor(RegressorMixin, TransformerMixin, _BaseBackprop):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _check_out_activation(self):
+        # the residual losses (squared, absolute, huber, quantile) are finite
+        # for any prediction: every output activation suits them (a bounded
+        # one restricts the range of the predictions)
         self.out_activation_ = self._output_activation()
         if self.loss == "poisson" and self.out_activation_ not in ("exp", "logistic"):
             raise ValueError(

@@ -34,7 +34,7 @@ from ._activations import (
     hidden_activations,
 )
 from ._layout import Layout
-from ._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
+from ._losses import CANONICAL_PAIRS, check_loss_params, loss_functions
 
 #: Rows per chunk in :meth:`Network.predict`, so that memory stays bounded.
 PREDICT_CHUNK = 4096
@@ -67,10 +67,21 @@ class Network:
         Floating point type of the parameters and of every pass.
     theta : ndarray of shape (layout.n_total,), default=None
         Parameter vector to adopt (not copied); zeros when None.
+    loss_params : dict, default=None
+        Parameters of the loss (``LOSS_PARAMETERS``: ``{"delta": ...}`` for
+        ``"huber"``, ``{"quantile": ...}`` for ``"quantile"``); the loss
+        functions' defaults where missing.
     """
 
     def __init__(
-        self, layout, activation, out_activation, loss, dtype=np.float64, theta=None
+        self,
+        layout,
+        activation,
+        out_activation,
+        loss,
+        dtype=np.float64,
+        theta=None,
+        loss_params=None,
     ):
         self.layout = layout
         self.activation = activation
@@ -78,6 +89,11 @@ class Network:
         self.activations = hidden_activations(activation, layout.n_layers - 1)
         self.out_activation = out_activation
         self.loss = canonical_loss(loss, out_activation)
+        self.loss_params = check_loss_params(self.loss, loss_params)
+        #: the loss value and gradient functions, parameters bound
+        self.loss_value, self.loss_gradient = loss_functions(
+            self.loss, self.loss_params
+        )
         self.dtype = np.dtype(dtype)
         if theta is None:
             theta = np.zeros(layout.n_total, dtype=self.dtype)
@@ -96,6 +112,7 @@ class Network:
             "loss": self.loss,
             "dtype": self.dtype,
             "theta": self.theta,
+            "loss_params": self.loss_params,
         }
 
     def __setstate__(self, state):
@@ -103,7 +120,15 @@ class Network:
 
     @classmethod
     def from_weights(
-        cls, coefs, intercepts, activation, out_activation, loss, fit_intercept, dtype
+        cls,
+        coefs,
+        intercepts,
+        activation,
+        out_activation,
+        loss,
+        fit_intercept,
+        dtype,
+        loss_params=None,
     ):
         """A network holding a copy of per-layer weight arrays.
 
@@ -114,6 +139,7 @@ class Network:
         activation, out_activation, loss : str
         fit_intercept : bool
         dtype : numpy dtype
+        loss_params : dict, default=None
 
         Returns
         -------
@@ -122,7 +148,7 @@ class Network:
         units = [np.shape(coefs[0])[0], *(np.shape(c)[1] for c in coefs)]
         layout = Layout(units, fit_intercept)
         theta = layout.pack(coefs, intercepts, dtype)
-        return cls(layout, activation, out_activation, loss, dtype, theta)
+        return cls(layout, activation, out_activation, loss, dtype, theta, loss_params)
 
     def single(self, r, theta=None):
         """Stacked network ``r`` as a network of its own (a copy).
@@ -146,6 +172,7 @@ class Network:
             self.loss,
             self.dtype,
             self.layout.extract(theta, r),
+            self.loss_params,
         )
 
     def workspace(self, n_rows, training=True, dropout=None, rng=None):
@@ -261,7 +288,7 @@ class Network:
         if not weight_sum > 0:
             return self.layout.zero_value()
         out = self.predict(X) if out is None else out
-        value = LOSSES[self.loss](y, out, sample_weight, weight_sum)
+        value = self.loss_value(y, out, sample_weight, weight_sum)
         if alpha:
             value = value + 0.5 * alpha * self.penalty() / weight_sum
         return value
@@ -284,7 +311,7 @@ class Network:
         out = self.predict(X)
         finite = np.isfinite(out).all(axis=(-2, -1))
         weight_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
-        value = LOSSES[self.loss](y, out, sample_weight, weight_sum)
+        value = self.loss_value(y, out, sample_weight, weight_sum)
         usable = finite & np.isfinite(value)
         return usable if self.layout.stacked else bool(usable)
 
@@ -324,7 +351,8 @@ class Network:
         p_max = _output_bound(self.out_activation, bound, limit)
         if p_max is None:
             return False
-        return _loss_term_bound(self.loss, p_max, y_max) < limit and p_max < limit
+        term = _loss_term_bound(self.loss, p_max, y_max, self.loss_params)
+        return term < limit and p_max < limit
 
 
 def _activation_bound(activation, bound):
@@ -346,13 +374,19 @@ def _output_bound(out_activation, bound, limit):
     return bound
 
 
-def _loss_term_bound(loss, p_max, y_max):
+def _loss_term_bound(loss, p_max, y_max, loss_params):
     if loss == "squared_error":
         return (p_max + y_max) * (p_max + y_max)  # no OverflowError
     if loss == "poisson":
         # -log(p) <= -log(tiny) ~ 745 (float64) after the loss's clipping
         return y_max * (abs(math.log(y_max + 1.0)) + 750.0) + y_max + p_max
-    return p_max + y_max  # log losses clip the probabilities
+    r_max = p_max + y_max  # bounds every residual |y - p|
+    if loss == "huber":
+        # m (|r| - m/2) <= m |r| with m = min(|r|, delta) <= min(delta, r_max)
+        return min(loss_params.get("delta", 1.0), r_max) * r_max
+    # the absolute error, the pinball loss (max(q r, (q - 1) r) <= |r|) and
+    # the log losses, which clip the probabilities
+    return r_max
 
 
 class ForwardStep(NamedTuple):
@@ -469,8 +503,8 @@ class Workspace:
         self._squared = network.loss == "squared_error"
         self._plain_squared = self._fused and self._squared and not layout.stacked
         self._out_deriv = DERIVATIVES[network.out_activation]
-        self._loss_value = LOSSES[network.loss]
-        self._loss_grad = LOSS_GRADIENTS[network.loss]
+        self._loss_value = network.loss_value
+        self._loss_grad = network.loss_gradient
         #: per-output sums of the (weighted) squared residuals ``(p - y)**2``
         #: of the loss_grad calls since :meth:`track_residuals`; None: off
         self.residual_sums = None

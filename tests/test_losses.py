@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from skbackprop._activations import ACTIVATIONS, DERIVATIVES
-from skbackprop._losses import CANONICAL_PAIRS, LOSS_GRADIENTS, LOSSES
+from skbackprop._losses import (
+    CANONICAL_PAIRS,
+    LOSS_GRADIENTS,
+    LOSS_PARAMETERS,
+    LOSSES,
+    check_loss_params,
+    loss_functions,
+)
 
 # ----------------------------------------------------------------------------
 # independent per-sample formulas (summed over outputs)
@@ -34,18 +41,63 @@ def _ref_log_loss(y, p):
     return -np.sum(y * np.log(p), axis=1)
 
 
+def _ref_absolute_error(y, p):
+    return np.sum(np.abs(y - p), axis=1)
+
+
+def _ref_huber(y, p, delta=1.0):
+    r = np.abs(y - p)
+    return np.sum(np.where(r <= delta, 0.5 * r**2, delta * (r - 0.5 * delta)), axis=1)
+
+
+def _ref_quantile(y, p, quantile=0.5):
+    r = y - p
+    return np.sum(np.maximum(quantile * r, (quantile - 1) * r), axis=1)
+
+
 REFERENCE = {
     "squared_error": _ref_squared_error,
     "poisson": _ref_poisson,
     "binary_log_loss": _ref_binary_log_loss,
     "log_loss": _ref_log_loss,
+    "absolute_error": _ref_absolute_error,
+    "huber": _ref_huber,
+    "quantile": _ref_quantile,
 }
+
+#: the residual-based losses, with parameters (delta, q) other than defaults
+ROBUST_CASES = [
+    ("absolute_error", {}),
+    ("huber", {}),
+    ("huber", {"delta": 0.3}),
+    ("huber", {"delta": 2.5}),
+    ("quantile", {}),
+    ("quantile", {"quantile": 0.1}),
+    ("quantile", {"quantile": 0.9}),
+]
+
+
+def _residual_data(n, k, rng, delta=1.0):
+    """Targets and predictions whose residuals keep away from the kinks:
+    ``|r|`` at least 0.05 from 0 and at least 5% of delta from ``delta``, of
+    both signs, on both sides of ``delta``."""
+    y = rng.normal(size=(n, k))
+    size = np.where(
+        rng.integers(0, 2, size=(n, k)) == 1,
+        rng.uniform(0.05, 0.95, size=(n, k)) * delta,
+        rng.uniform(1.05, 3.0, size=(n, k)) * delta,
+    )
+    size = np.maximum(size, 0.05)
+    sign = np.where(rng.integers(0, 2, size=(n, k)) == 1, 1.0, -1.0)
+    return y, y + sign * size
 
 
 def _data(loss, n, k, rng):
     """Targets and predictions strictly inside the domain of each loss."""
     if loss == "squared_error":
         return rng.normal(size=(n, k)), rng.normal(size=(n, k))
+    if loss in ("absolute_error", "huber", "quantile"):
+        return _residual_data(n, k, rng)
     if loss == "poisson":
         y = rng.poisson(2.0, size=(n, k)).astype(float)
         y[0, 0] = 0.0
@@ -87,7 +139,7 @@ def test_loss_value(loss, k):
 def test_losses_sum_over_outputs():
     """Stacking two copies of the outputs doubles every loss."""
     rng = np.random.default_rng(1)
-    for loss in ("squared_error", "poisson", "binary_log_loss"):
+    for loss in ("squared_error", "poisson", "binary_log_loss", "huber", "quantile"):
         y, p = _data(loss, 6, 2, rng)
         doubled = LOSSES[loss](np.hstack([y, y]), np.hstack([p, p]))
         assert doubled == pytest.approx(2 * LOSSES[loss](y, p), rel=1e-12)
@@ -97,6 +149,8 @@ def test_perfect_predictions_have_zero_loss():
     y = np.array([[0.0, 1.0, 3.0], [2.0, 0.0, 5.0]])
     assert LOSSES["squared_error"](y, y.copy()) == 0.0
     assert LOSSES["poisson"](y, y.copy()) == pytest.approx(0.0, abs=1e-15)
+    for loss in ("absolute_error", "huber", "quantile"):
+        assert LOSSES[loss](y, y.copy()) == 0.0
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -168,6 +222,132 @@ def test_clipped_log_loss_matches_clipped_formula():
     assert LOSSES["binary_log_loss"](y, wrong) == pytest.approx(-2 * np.log(eps))
     assert LOSSES["log_loss"](y, wrong) == pytest.approx(-np.log(eps))
     assert LOSSES["binary_log_loss"](y, y.copy()) == pytest.approx(0.0, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------
+# the robust and quantile losses with their parameters
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("loss, params", ROBUST_CASES)
+def test_robust_loss_values_with_parameters(loss, params, k):
+    """Values against the numpy formulas, plain, weighted and stacked."""
+    rng = np.random.default_rng(10)
+    n = 9
+    y, p = _residual_data(n, k, rng, params.get("delta", 1.0))
+    value_fn, _ = loss_functions(loss, params)
+    per_sample = REFERENCE[loss](y, p, **params)
+    assert value_fn(y, p) == pytest.approx(per_sample.mean(), rel=1e-12)
+    w = rng.uniform(0.0, 3.0, size=n)
+    w[1] = 0.0
+    assert value_fn(y, p, w, w.sum()) == pytest.approx(
+        np.dot(w, per_sample) / w.sum(), rel=1e-12
+    )
+    # stacked networks: one value per leading index
+    p2 = np.stack([p, p + 0.25])
+    stacked = value_fn(y, p2, w, w.sum())
+    assert stacked.shape == (2,)
+    for r in range(2):
+        expected = np.dot(w, REFERENCE[loss](y, p2[r], **params)) / w.sum()
+        assert stacked[r] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("loss, params", ROBUST_CASES)
+def test_robust_loss_gradients_finite_differences(loss, params, k, dtype):
+    """Away from the kinks the gradients are n * dL/dp (central differences
+    in float64), and they keep the dtype of p."""
+    rng = np.random.default_rng(11)
+    n = 6
+    y, p = _residual_data(n, k, rng, params.get("delta", 1.0))
+    value_fn, grad_fn = loss_functions(loss, params)
+    out = np.empty_like(p, dtype=dtype)
+    g = grad_fn(y.astype(dtype), p.astype(dtype), out)
+    assert g is out and g.dtype == dtype
+    eps = 1e-6
+    g_num = np.empty_like(p)
+    for idx in np.ndindex(p.shape):
+        pp, pm = p.copy(), p.copy()
+        pp[idx] += eps
+        pm[idx] -= eps
+        g_num[idx] = (value_fn(y, pp) - value_fn(y, pm)) / (2 * eps)
+    tol = 1e-6 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(g / n, g_num, rtol=tol, atol=tol)
+
+
+def test_subgradients_at_the_kinks():
+    """Where p = y the piecewise linear losses take the subgradient 0; the
+    one-sided slopes are those of the formulas."""
+    y = np.array([[0.0, 1.0, 2.0]])
+    p = np.array([[0.0, 0.0, 3.0]])  # r = 0, r > 0, r < 0
+    out = np.empty_like(p)
+    np.testing.assert_array_equal(
+        LOSS_GRADIENTS["absolute_error"](y, p, out), [[0.0, -1.0, 1.0]]
+    )
+    _, grad = loss_functions("quantile", {"quantile": 0.8})
+    np.testing.assert_allclose(grad(y, p, out), [[0.0, -0.8, 0.2]], atol=1e-15)
+    # huber: the clipped residual, continuous at |r| = delta
+    _, grad = loss_functions("huber", {"delta": 0.5})
+    p = np.array([[0.5, 0.0, 3.0]])
+    np.testing.assert_allclose(grad(y, p, out), [[0.5, -0.5, 0.5]], atol=1e-15)
+
+
+def test_quantile_one_half_is_half_the_absolute_error():
+    rng = np.random.default_rng(12)
+    y, p = _residual_data(8, 2, rng)
+    p[0, 0] = y[0, 0]  # a kink too
+    value, grad = loss_functions("quantile", {"quantile": 0.5})
+    assert value(y, p) == pytest.approx(0.5 * LOSSES["absolute_error"](y, p))
+    np.testing.assert_allclose(
+        grad(y, p, np.empty_like(p)),
+        0.5 * LOSS_GRADIENTS["absolute_error"](y, p, np.empty_like(p)),
+        atol=1e-15,
+    )
+
+
+def test_huber_limits():
+    """Huber is half the squared error for a huge delta and, divided by
+    delta, tends to the absolute error for a tiny one."""
+    rng = np.random.default_rng(13)
+    y, p = _residual_data(8, 2, rng)
+    huge, _ = loss_functions("huber", {"delta": 1e6})
+    assert huge(y, p) == pytest.approx(LOSSES["squared_error"](y, p), rel=1e-12)
+    tiny, _ = loss_functions("huber", {"delta": 1e-9})
+    assert tiny(y, p) / 1e-9 == pytest.approx(LOSSES["absolute_error"](y, p), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_robust_losses_are_warning_free_at_extremes(dtype):
+    """Huge residuals, infinite delta: finite values where the formula is
+    finite, and no numpy warning (huber's linear branch squares nothing)."""
+    big = np.finfo(dtype).max / 16  # residuals of max / 8
+    y = np.array([[big, -big, 0.0]], dtype=dtype)
+    p = np.array([[-big, big, 1.0]], dtype=dtype)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        for loss, params in ROBUST_CASES + [("huber", {"delta": float("inf")})]:
+            value, grad = loss_functions(loss, params)
+            g = grad(y, p, np.empty_like(p))
+            assert np.all(np.isfinite(g))
+            if loss != "huber" or params.get("delta", 1.0) < 1e3:
+                v = value(y.astype(np.float64), p.astype(np.float64))
+                assert np.isfinite(v)
+
+
+def test_loss_parameters_are_checked_and_bound():
+    assert LOSS_PARAMETERS == {"huber": {"delta": 1.0}, "quantile": {"quantile": 0.5}}
+    assert check_loss_params("huber", {"delta": 2}) == {"delta": 2.0}
+    assert check_loss_params("squared_error", None) == {}
+    with pytest.raises(ValueError, match="takes no parameter"):
+        check_loss_params("squared_error", {"delta": 1.0})
+    with pytest.raises(ValueError, match="quantile"):
+        check_loss_params("huber", {"quantile": 0.3})
+    # no parameters: the plain functions, no partial on the hot path
+    assert loss_functions("squared_error") == (
+        LOSSES["squared_error"],
+        LOSS_GRADIENTS["squared_error"],
+    )
 
 
 # ----------------------------------------------------------------------------

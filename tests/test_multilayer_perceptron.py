@@ -1200,3 +1200,287 @@ def test_activation_errors(activation, match, regression_data):
         target = y if Est is BackpropRegressor else (y > 0).astype(int)
         with pytest.raises(ValueError, match=match):
             Est(hidden_layer_sizes=(4, 3), activation=activation).fit(X, target)
+
+
+# robust and quantile losses
+ROBUST_LOSSES = [
+    ({"loss": "absolute_error"}, None),
+    ({"loss": "huber", "huber_delta": 0.5}, None),
+    ({"loss": "quantile", "quantile": 0.8}, None),
+]
+
+
+def _pinball(y, p, q):
+    r = y - p
+    return np.mean(np.maximum(q * r, (q - 1) * r).sum(axis=-1))
+
+
+def _reference_loss(params, y, p):
+    """The mean loss of ``params`` from its numpy formula."""
+    y, p = y.reshape(len(y), -1), p.reshape(len(p), -1)
+    loss = params["loss"]
+    if loss == "absolute_error":
+        return np.mean(np.abs(y - p).sum(axis=-1))
+    if loss == "huber":
+        d, r = params.get("huber_delta", 1.0), np.abs(y - p)
+        h = np.where(r <= d, 0.5 * r**2, d * (r - 0.5 * d))
+        return np.mean(h.sum(axis=-1))
+    return _pinball(y, p, params.get("quantile", 0.5))
+
+
+def _heteroscedastic(seed, n):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(0, 1, size=(n, 1))
+    y = np.sin(3 * X[:, 0]) + (0.1 + 0.5 * X[:, 0]) * rng.normal(size=n)
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_quantile_regression_covers_the_quantile(solver):
+    """On noise that grows with x, the 0.9 quantile network lies above about
+    90% of held-out targets, and the 0.1 one below it everywhere (coverage
+    was 0.88-0.91 over six seeds of each solver)."""
+    X, y = _heteroscedastic(0, 2000)
+    X_test, y_test = _heteroscedastic(100, 4000)
+    params = {"hidden_layer_sizes": (16,), "solver": solver, "max_iter": 300}
+    if solver == "adam":
+        params["learning_rate_init"] = 0.01
+    high = _quiet(
+        BackpropRegressor(loss="quantile", quantile=0.9, random_state=1, **params).fit,
+        X,
+        y,
+    )
+    low = _quiet(
+        BackpropRegressor(loss="quantile", quantile=0.1, random_state=1, **params).fit,
+        X,
+        y,
+    )
+    p_high, p_low = high.predict(X_test), low.predict(X_test)
+    assert 0.85 <= np.mean(y_test <= p_high) <= 0.95
+    assert 0.05 <= np.mean(y_test <= p_low) <= 0.15
+    assert np.all(p_low < p_high)
+    # the band widens with the noise
+    width = p_high - p_low
+    assert width[X_test[:, 0] > 0.8].mean() > 2 * width[X_test[:, 0] < 0.2].mean()
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_absolute_error_and_huber_resist_outliers(solver):
+    """10% of the targets shifted by +20: the squared error's fit moves by
+    about 2, the median and Huber fits stay on the clean function."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(300, 2))
+    y = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.normal(size=300)
+    y[rng.choice(300, 30, replace=False)] += 20.0
+    X_test = rng.uniform(-1, 1, size=(500, 2))
+    f_test = X_test[:, 0] - 2 * X_test[:, 1]
+    rmse = {}
+    for loss in ("squared_error", "absolute_error", "huber"):
+        params = {"learning_rate_init": 0.01} if solver == "adam" else {}
+        reg = BackpropRegressor(
+            loss=loss,
+            hidden_layer_sizes=(8,),
+            solver=solver,
+            max_iter=500,
+            random_state=0,
+            **params,
+        )
+        _quiet(reg.fit, X, y)
+        rmse[loss] = np.sqrt(np.mean((reg.predict(X_test) - f_test) ** 2))
+    assert rmse["squared_error"] > 1.5
+    assert rmse["absolute_error"] < 0.1
+    assert rmse["huber"] < 0.3
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("params, _", ROBUST_LOSSES)
+def test_robust_losses_fit_with_every_solver_without_runtime_warnings(
+    params, _, solver, regression_data
+):
+    X, y = regression_data
+    y2 = np.c_[y, -0.5 * y + 0.3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = BackpropRegressor(
+            hidden_layer_sizes=(8,),
+            solver=solver,
+            max_iter=40,
+            random_state=0,
+            alpha=0.0,
+            **params,
+        ).fit(X, y2)
+        p = reg.predict(X)
+        score = reg.score(X, y2)
+        extreme = reg.predict(np.full((2, X.shape[1]), 1e300))
+    assert reg.out_activation_ == "identity"
+    assert np.isfinite(reg.loss_) and np.all(np.isfinite(p))
+    assert extreme.shape == (2, 2)
+    # score stays R^2, whatever the loss
+    from sklearn.metrics import r2_score
+
+    assert score == pytest.approx(r2_score(y2, p))
+    if solver == "lbfgs":
+        # the final objective is the loss of params (not of a default one)
+        assert reg.loss_ == pytest.approx(_reference_loss(params, y2, p), rel=1e-10)
+        # noise_variance_: the mean squared residual of the final weights
+        np.testing.assert_allclose(
+            reg.noise_variance_, np.mean((y2 - p) ** 2, axis=0), rtol=1e-10
+        )
+    else:
+        # the last epoch's residuals, each batch's before its update: close to
+        # the final weights' mean squared residual, and not a loss value
+        np.testing.assert_allclose(
+            reg.noise_variance_, np.mean((y2 - p) ** 2, axis=0), rtol=0.3
+        )
+
+
+def test_loss_parameters_reach_the_training():
+    """quantile and huber_delta change the fit; other losses ignore them."""
+    X, y = _heteroscedastic(0, 300)
+
+    def fit(**params):
+        reg = BackpropRegressor(
+            hidden_layer_sizes=(5,),
+            solver="lbfgs",
+            max_iter=50,
+            random_state=0,
+            **params,
+        )
+        return _theta(_quiet(reg.fit, X, y))
+
+    assert not np.allclose(
+        fit(loss="quantile", quantile=0.3), fit(loss="quantile", quantile=0.7)
+    )
+    assert not np.allclose(
+        fit(loss="huber", huber_delta=0.05), fit(loss="huber", huber_delta=2.0)
+    )
+    np.testing.assert_array_equal(
+        fit(loss="absolute_error", quantile=0.3, huber_delta=3.0),
+        fit(loss="absolute_error"),
+    )
+    np.testing.assert_array_equal(fit(quantile=0.3), fit())
+
+
+def _away_from_the_kinks(reg, X, n_outputs, delta, rng):
+    """Targets whose residuals at the fitted weights keep at least 0.05
+    (and 5% of delta) from 0 and from +-delta."""
+    p = reg.predict(X).reshape(len(X), -1)
+    size = np.where(
+        rng.integers(0, 2, size=p.shape) == 1,
+        rng.uniform(0.1, 0.9, size=p.shape) * delta,
+        rng.uniform(1.1, 3.0, size=p.shape) * delta,
+    )
+    size = np.maximum(size, 0.05)
+    y = p + np.where(rng.integers(0, 2, size=p.shape) == 1, size, -size)
+    return y if n_outputs > 1 else y[:, 0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"loss": "absolute_error"},
+        {"loss": "huber"},
+        {"loss": "huber", "huber_delta": 0.3},
+        {"loss": "quantile", "quantile": 0.9},
+        {"loss": "quantile", "quantile": 0.25, "out_activation": "tanh"},
+    ],
+)
+def test_check_gradients_of_robust_losses(params, fit_intercept, n_outputs, dtype):
+    from skbackprop import check_gradients
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(15, 3))
+    y = rng.normal(size=(15, n_outputs)) * 0.5
+    y = y if n_outputs > 1 else y[:, 0]
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(4, 3),
+        activation="tanh",
+        solver="lbfgs",
+        max_iter=20,
+        alpha=1e-3,
+        fit_intercept=fit_intercept,
+        random_state=0,
+        **params,
+    )
+    _quiet(reg.fit, X.astype(dtype), (y * 0.5 if "out_activation" in params else y))
+    assert reg.coefs_[0].dtype == dtype
+    y_check = _away_from_the_kinks(
+        reg, X, n_outputs, params.get("huber_delta", 1.0), rng
+    )
+    if "out_activation" in params:  # tanh outputs
+        y_check = np.clip(y_check, -0.99, 0.99)
+    w = rng.uniform(0.5, 2.0, size=len(X))
+    assert np.all(check_gradients(reg, X, y_check) < 1e-6)
+    assert np.all(check_gradients(reg, X, y_check, sample_weight=w) < 1e-6)
+
+
+def test_lbfgs_line_search_failure_on_a_kinked_loss_says_why(
+    regression_data, monkeypatch
+):
+    """L-BFGS assumes a smooth objective; should its line search fail on a
+    piecewise linear loss, the warning names the kink, not the scaling."""
+    import skbackprop._training as training
+
+    real = training.minimize_lbfgs
+
+    def failing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.status, result.message = 2, "ABNORMAL_TERMINATION_IN_LNSRCH"
+        return result
+
+    monkeypatch.setattr(training, "minimize_lbfgs", failing)
+    X, y = regression_data
+    for loss in ("absolute_error", "quantile"):
+        reg = BackpropRegressor(loss=loss, solver="lbfgs", max_iter=30, random_state=0)
+        with pytest.warns(ConvergenceWarning, match="not differentiable") as record:
+            reg.fit(X, y)
+        assert "MinMaxScaler" not in str(record[0].message)
+        assert np.all(np.isfinite(reg.predict(X)))  # the weights reached are kept
+    with pytest.warns(ConvergenceWarning, match="MinMaxScaler"):
+        BackpropRegressor(
+            loss="huber", solver="lbfgs", max_iter=30, random_state=0
+        ).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"loss": "quantile", "quantile": 0.0}, "quantile"),
+        ({"loss": "quantile", "quantile": 1.0}, "quantile"),
+        ({"loss": "quantile", "quantile": -0.5}, "quantile"),
+        ({"loss": "quantile", "quantile": "high"}, "quantile"),
+        ({"quantile": 1.5}, "quantile"),
+        ({"loss": "huber", "huber_delta": 0.0}, "huber_delta"),
+        ({"loss": "huber", "huber_delta": -1.0}, "huber_delta"),
+        ({"loss": "huber", "huber_delta": None}, "huber_delta"),
+        ({"loss": "pinball"}, "loss"),
+    ],
+)
+def test_bad_loss_parameters(params, match, regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match=match):
+        BackpropRegressor(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("params, _", ROBUST_LOSSES)
+def test_robust_loss_pickle_round_trip_keeps_the_loss(params, _, regression_data):
+    X, y = regression_data
+    reg = BackpropRegressor(
+        hidden_layer_sizes=(5,), max_iter=5, random_state=0, **params
+    )
+    _quiet(reg.fit, X, y)
+    loaded = pickle.loads(pickle.dumps(reg))
+    assert loaded.get_params() == reg.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    # training continues with the same loss
+    _quiet(loaded.partial_fit, X, y)
+    _quiet(reg.partial_fit, X, y)
+    np.testing.assert_array_equal(_theta(loaded), _theta(reg))
+    other = clone(reg).set_params(loss="squared_error")
+    _quiet(other.fit, X, y)
+    _quiet(other.partial_fit, X, y)
+    assert not np.allclose(_theta(other), _theta(reg))

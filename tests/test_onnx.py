@@ -162,6 +162,13 @@ REGRESSOR_CASES = {
         {"loss": "poisson", "out_activation": "logistic"},
         "logistic",
     ),
+    "absolute-error": ({"loss": "absolute_error"}, "identity"),
+    "huber": ({"loss": "huber", "huber_delta": 0.5}, "identity"),
+    "quantile": ({"loss": "quantile", "quantile": 0.8}, "identity"),
+    "quantile-multi-output-adam": (
+        {"loss": "quantile", "quantile": 0.2, "solver": "adam", "max_iter": 30},
+        "multi-output",
+    ),
     "multi-output": ({}, "multi-output"),
     "multi-output-no-hidden-layer": ({"hidden_layer_sizes": ()}, "multi-output"),
     "adam": ({"solver": "adam", "max_iter": 30}, "identity"),

@@ -545,6 +545,11 @@ def _skops_case(name):
             BackpropClassifier,
             {"activation": ["gelu", "softplus"], "hidden_layer_sizes": (5, 4)},
         ),
+        "quantile": (BackpropRegressor, {"loss": "quantile", "quantile": 0.8}),
+        "huber": (
+            BackpropRegressor,
+            {"loss": "huber", "huber_delta": 0.3, "solver": "sgd"},
+        ),
     }[name]
     return _fitted(Est, **params)
 
@@ -555,6 +560,8 @@ SKOPS_CASES = [
     "lbfgs-restarts",
     "restarts-early-stopping",
     "float32",
+    "quantile",
+    "huber",
     "pipeline",
     "per-layer-activations",
 ]
