@@ -19,7 +19,6 @@ import scipy.special
 import skbackprop._network as network_module
 from skbackprop._activations import ACTIVATIONS, NEEDS_PREACTIVATION
 from skbackprop._layout import Layout
-from skbackprop._losses import LOSSES
 from skbackprop._network import BatchPlan, Network, Workspace
 
 NEW_ACTIVATIONS = ["leaky_relu", "elu", "softplus", "gelu", "silu"]
@@ -750,6 +749,31 @@ def test_copy_round_trip_keeps_views_linked(how):
     assert _rel_error(g_num, ws.param_grad) < 1e-6
 
 
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "single"])
+def test_copies_keep_the_loss_parameters(how):
+    """The loss parameters are part of the network's state: copies, pickles
+    and the single networks of a stack evaluate the same loss."""
+    rng = np.random.default_rng(3)
+    layout = Layout([3, 4, 2], n_restarts=2 if how == "single" else 1)
+    net = Network(layout, "tanh", "identity", "quantile", loss_params={"quantile": 0.9})
+    net.theta[...] = rng.normal(size=layout.n_total)
+    if how == "pickle":
+        clone = pickle.loads(pickle.dumps(net))
+    elif how == "deepcopy":
+        clone = copy.deepcopy(net)
+    else:
+        clone = net.single(1)
+    assert clone.loss == "quantile" and clone.loss_params == {"quantile": 0.9}
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    value = clone.objective(X, y)
+    p = clone.predict(X)
+    r = y - p
+    expected = np.mean(np.maximum(0.9 * r, -0.1 * r).sum(axis=1))
+    assert value == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="takes no parameter"):
+        Network(layout, "tanh", "identity", "huber", loss_params={"quantile": 0.9})
+
+
 @pytest.mark.parametrize("alpha", [0.0, 0.5])
 def test_zero_total_sample_weight_gives_zero_gradient(alpha):
     rng = np.random.default_rng(9)
@@ -1075,6 +1099,11 @@ def test_single_takes_another_vector():
         ("exp", "poisson"),
         ("softmax", "log_loss"),
         ("logistic", "log_loss"),
+        ("identity", "absolute_error"),
+        ("identity", "huber"),
+        ("identity", "huber-wide"),  # delta 1e300: the quadratic branch
+        ("identity", "quantile"),
+        ("tanh", "quantile"),
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -1084,17 +1113,22 @@ def test_finiteness_bound_is_sound(activation, out_activation, loss, dtype):
     # evaluation decides
     rng = np.random.RandomState(0)
     vouched = declined = 0
+    loss_params = {"huber-wide": {"delta": 1e300}, "quantile": {"quantile": 0.9}}
+    loss_params = loss_params.get(loss)
+    loss = loss.split("-")[0]
     for scale in 10.0 ** np.arange(0, 200, 7):
         units = [3, 4, 5, 2 if out_activation == "softmax" else 1]
         layout = Layout(units)
-        net = Network(layout, activation, out_activation, loss, dtype=dtype)
-        loss_value = LOSSES[net.loss]
+        net = Network(
+            layout, activation, out_activation, loss, dtype, loss_params=loss_params
+        )
+        loss_value = net.loss_value
         with np.errstate(all="ignore"):
             theta = rng.uniform(-1, 1, layout.n_total) * rng.choice([1.0, scale])
             net.theta[...] = theta
             X = (rng.uniform(-1, 1, (20, 3)) * scale).astype(dtype)
             y = np.eye(units[-1], dtype=dtype)[rng.randint(units[-1], size=20)]
-            if loss == "squared_error" and out_activation == "identity":
+            if out_activation == "identity" and loss != "poisson":
                 y = (rng.uniform(-1, 1, (20, 1)) * scale).astype(dtype)
             if net.provably_finite(X, y):
                 vouched += 1
