@@ -1,7 +1,7 @@
 """
-=========================================================
+==========================================================
 Activations, dropout, quantiles and schedules side by side
-=========================================================
+==========================================================
 
 The same engine trains every option below; none of them exists in
 scikit-learn's MLP. A noisy one-dimensional problem whose noise grows with
