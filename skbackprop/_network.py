@@ -559,7 +559,9 @@ class Workspace:
                 net.coefs[i],
                 biases[i],
                 rows(self._acts[i]),
-                self._out_act if i == last else _activation(net.activations[i], kept[i]),
+                self._out_act
+                if i == last
+                else _activation(net.activations[i], kept[i]),
             )
             for i in range(layout.n_layers)
         )
