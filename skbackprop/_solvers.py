@@ -201,7 +201,7 @@ class Adam:
     (``M <- b1 M + g``, ``V <- b2 V + g**2``), for which the same step is
     ``c M / (sqrt(V) + eps / sqrt(1 - b2))`` with
     ``c = lr_t (1 - b1) / sqrt(1 - b2)``: equal in exact arithmetic, with
-    three passes over the vector fewer per step.
+    two passes over the vector fewer per step.
 
     Its state is the step count and the two sums (:meth:`state_dict`);
     :attr:`m` and :attr:`v` give the moment estimates.
