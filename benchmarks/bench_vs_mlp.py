@@ -110,11 +110,11 @@ GRID = {
 }
 SCENARIOS = [
     Scenario(
-        "tiny-fullbatch", 0.15, "reg", _tiny, TINY, quick_params={"max_iter": 500}
+        "tiny-fullbatch", 0.10, "reg", _tiny, TINY, quick_params={"max_iter": 500}
     ),
     Scenario(
         "reg-adam",
-        0.6,
+        0.35,
         "reg",
         _regression(20000, 50),
         {**ADAM, "batch_size": 200, "max_iter": 10},
@@ -123,7 +123,7 @@ SCENARIOS = [
     ),
     Scenario(
         "digits-adam",
-        0.6,
+        0.5,
         "clf",
         _digits,
         {**ADAM, "max_iter": 50},
@@ -131,7 +131,7 @@ SCENARIOS = [
     ),
     Scenario(
         "big-sgd-f64",
-        1.0,
+        0.65,
         "reg",
         _regression(30000, 100),
         BIG,
@@ -142,7 +142,7 @@ SCENARIOS = [
     ),
     Scenario(
         "big-sgd-f32",
-        0.7,
+        0.4,
         "reg",
         _regression(30000, 100, np.float32),
         BIG,

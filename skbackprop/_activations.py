@@ -7,10 +7,11 @@ Every activation overwrites its argument (the pre-activation ``z``) with
 ``a = f(z)`` rather than ``z`` (for the logistic unit ``f'(z) = a (1 - a)``,
 for tanh ``f'(z) = 1 - a**2``, for softplus ``f'(z) = 1 - exp(-a)``), so the
 backward pass needs no pre-activations and the forward buffers are reused in
-place. GELU and SiLU are not invertible, so their derivatives take ``z``: a
-training workspace keeps a copy of the pre-activations of those layers only
-(:data:`NEEDS_PREACTIVATION`, :data:`KEEPING_ACTIVATIONS`,
-:data:`PREACTIVATION_DERIVATIVES`).
+place. Training passes keep one buffer more for a few layers
+(:data:`KEEPS_BUFFER`, :data:`KEEPING_ACTIVATIONS`, :data:`KEPT_DERIVATIVES`):
+GELU and SiLU are not invertible, so their derivatives take ``z`` and the
+forward pass keeps a copy of it; for ReLU the forward pass keeps ``f'(z)``
+itself, the 0/1 mask, which makes the backward step one multiply.
 
 Every function is finite and warning-free for any finite input (for
 instance ``exp`` is only taken of non-positive numbers).
@@ -45,6 +46,14 @@ def _relu(z):
     return np.maximum(z, 0, out=z)
 
 
+def _relu_keeping(z, kept):
+    # f'(z) = (z > 0) into kept, then f(z) = z f'(z): a compare and a multiply
+    # cost less than np.maximum, and the mask serves the backward pass
+    np.greater(z, 0, out=kept)
+    z *= kept
+    return z
+
+
 def _leaky_relu(z):
     return np.multiply(z, LEAKY_SLOPE, out=z, where=z < 0)
 
@@ -59,11 +68,12 @@ def _softplus(z):
     return np.logaddexp(z, 0.0, out=z)
 
 
-def _gelu_keeping(z, pre):
-    # z Phi(z) with Phi the standard normal CDF: 0.5 z (1 + erf(z / sqrt 2))
-    np.copyto(pre, z)
-    ndtr(pre, out=z)
-    z *= pre
+def _gelu_keeping(z, kept):
+    # z Phi(z) with Phi the standard normal CDF: 0.5 z (1 + erf(z / sqrt 2));
+    # z itself is kept
+    np.copyto(kept, z)
+    ndtr(kept, out=z)
+    z *= kept
     return z
 
 
@@ -71,11 +81,11 @@ def _gelu(z):
     return _gelu_keeping(z, np.empty_like(z))
 
 
-def _silu_keeping(z, pre):
-    # z * logistic(z)
-    np.copyto(pre, z)
-    expit(pre, out=z)
-    z *= pre
+def _silu_keeping(z, kept):
+    # z * logistic(z); z itself is kept
+    np.copyto(kept, z)
+    expit(kept, out=z)
+    z *= kept
     return z
 
 
@@ -113,12 +123,19 @@ ACTIVATIONS = {
     "softmax": _softmax,
 }
 
-#: Activations whose derivative needs the pre-activation ``z``.
-NEEDS_PREACTIVATION = frozenset({"gelu", "silu"})
+#: Hidden activations whose training passes keep a buffer per layer for the
+#: backward pass: ``KEEPING_ACTIVATIONS[name](z, kept)`` overwrites ``z`` with
+#: ``f(z)`` and writes into ``kept`` what the derivative reads: the
+#: pre-activation ``z`` for GELU and SiLU (no temporary array), ``f'(z)`` for
+#: ReLU. Inference uses :data:`ACTIVATIONS`.
+KEEPING_ACTIVATIONS = {
+    "gelu": _gelu_keeping,
+    "silu": _silu_keeping,
+    "relu": _relu_keeping,
+}
 
-#: For those: ``KEEPING_ACTIVATIONS[name](z, pre)`` copies ``z`` into ``pre``
-#: and then overwrites ``z`` with ``f(z)`` (no temporary array).
-KEEPING_ACTIVATIONS = {"gelu": _gelu_keeping, "silu": _silu_keeping}
+#: The activations of :data:`KEEPING_ACTIVATIONS`.
+KEEPS_BUFFER = frozenset(KEEPING_ACTIVATIONS)
 
 
 def _identity_derivative(a, delta, work):
@@ -141,10 +158,9 @@ def _tanh_derivative(a, delta, work):
     return delta
 
 
-def _relu_derivative(a, delta, work):
-    # delta *= (a > 0); the mask is written into the float work buffer.
-    np.greater(a, 0, out=work)
-    delta *= work
+def _relu_kept_derivative(kept, a, delta, work):
+    # delta *= f'(z), kept by the forward pass
+    delta *= kept
     return delta
 
 
@@ -218,7 +234,6 @@ DERIVATIVES = {
     "identity": _identity_derivative,
     "logistic": _logistic_derivative,
     "tanh": _tanh_derivative,
-    "relu": _relu_derivative,
     "leaky_relu": _leaky_relu_derivative,
     "elu": _elu_derivative,
     "softplus": _softplus_derivative,
@@ -226,10 +241,14 @@ DERIVATIVES = {
     "softmax": _softmax_derivative,
 }
 
-#: Derivatives of the :data:`NEEDS_PREACTIVATION` activations:
-#: ``PREACTIVATION_DERIVATIVES[name](z, a, delta, work)`` multiplies ``delta``
-#: by ``f'(z)`` from the kept pre-activations ``z`` (and ``a = f(z)``).
-PREACTIVATION_DERIVATIVES = {"gelu": _gelu_derivative, "silu": _silu_derivative}
+#: Derivatives of the :data:`KEEPS_BUFFER` activations:
+#: ``KEPT_DERIVATIVES[name](kept, a, delta, work)`` multiplies ``delta`` by
+#: ``f'(z)`` from the buffer the forward pass kept (and ``a = f(z)``).
+KEPT_DERIVATIVES = {
+    "gelu": _gelu_derivative,
+    "silu": _silu_derivative,
+    "relu": _relu_kept_derivative,
+}
 
 #: Activations allowed in hidden layers.
 HIDDEN_ACTIVATIONS = (

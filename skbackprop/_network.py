@@ -29,8 +29,8 @@ from ._activations import (
     ACTIVATIONS,
     DERIVATIVES,
     KEEPING_ACTIVATIONS,
-    NEEDS_PREACTIVATION,
-    PREACTIVATION_DERIVATIVES,
+    KEEPS_BUFFER,
+    KEPT_DERIVATIVES,
     hidden_activations,
 )
 from ._layout import Layout
@@ -472,11 +472,12 @@ class Workspace:
         self._plans = {}
         self._mm = np.matmul if layout.stacked else np.dot  # dot: small arrays
         self._out_act = ACTIVATIONS[network.out_activation]
-        # pre-activations, kept by training passes for the hidden layers
-        # whose derivative needs them (GELU, SiLU); None for the others
-        self._pre = [
+        # what training passes keep for the derivative of a hidden layer (the
+        # pre-activations of GELU and SiLU, the mask f'(z) of ReLU); None for
+        # the other layers and in inference workspaces
+        self._kept = [
             np.empty((*lead, n_rows, u), dtype=dtype)
-            if training and name in NEEDS_PREACTIVATION
+            if training and name in KEEPS_BUFFER
             else None
             for name, u in zip(network.activations, units)
         ]
@@ -552,13 +553,15 @@ class Workspace:
             layout.row_broadcast(b) if layout.fit_intercept else None
             for b in net.intercepts
         ]
-        pre = [None if z is None else rows(z) for z in self._pre]
+        kept = [None if k is None else rows(k) for k in self._kept]
         forward = tuple(
             ForwardStep(
                 net.coefs[i],
                 biases[i],
                 rows(self._acts[i]),
-                self._out_act if i == last else _activation(net.activations[i], pre[i]),
+                self._out_act
+                if i == last
+                else _activation(net.activations[i], kept[i]),
             )
             for i in range(layout.n_layers)
         )
@@ -577,7 +580,7 @@ class Workspace:
                 deltas[i - 1],
                 forward[i - 1].z,
                 works[i - 1],
-                _derivative(net.activations[i - 1], pre[i - 1]),
+                _derivative(net.activations[i - 1], kept[i - 1]),
             )
             for i in range(last, 0, -1)
         )
@@ -897,17 +900,17 @@ def _dropping(f, rate, mask, dropped, random):
     return step
 
 
-def _activation(name, pre):
-    """The in-place activation of a hidden layer; with a buffer ``pre`` for
-    its pre-activations, one that keeps them there."""
-    if pre is None:
+def _activation(name, kept):
+    """The in-place activation of a hidden layer; with a buffer ``kept``, one
+    that also writes there what its derivative reads."""
+    if kept is None:
         return ACTIVATIONS[name]
-    return partial(KEEPING_ACTIVATIONS[name], pre=pre)
+    return partial(KEEPING_ACTIVATIONS[name], kept=kept)
 
 
-def _derivative(name, pre):
-    """``deriv(a, delta, work)`` of a hidden layer, reading the kept
-    pre-activations ``pre`` where its derivative needs them."""
-    if pre is None:
+def _derivative(name, kept):
+    """``deriv(a, delta, work)`` of a hidden layer, reading the buffer
+    ``kept`` by the forward pass where there is one."""
+    if kept is None:
         return DERIVATIVES[name]
-    return partial(PREACTIVATION_DERIVATIVES[name], pre)
+    return partial(KEPT_DERIVATIVES[name], kept)

@@ -192,16 +192,27 @@ class SGD:
 class Adam:
     """Adam (Kingma and Ba, 2014) on a flat parameter vector.
 
-    Its state is the step count and the two moment estimates
-    (:meth:`state_dict`).
+    With ``t`` steps taken, the moment estimates are
+    ``m_t = b1 m + (1 - b1) g`` and ``v_t = b2 v + (1 - b2) g**2``, and the step
+    is ``lr_t m_t / (sqrt(v_t) + eps)`` with the bias correction folded into
+    the rate, ``lr_t = lr sqrt(1 - b2**t) / (1 - b1**t)``, as in
+    scikit-learn. The optimizer keeps the rescaled sums
+    ``M = m / (1 - b1)`` and ``V = v / (1 - b2)`` instead
+    (``M <- b1 M + g``, ``V <- b2 V + g**2``), for which the same step is
+    ``c M / (sqrt(V) + eps / sqrt(1 - b2))`` with
+    ``c = lr_t (1 - b1) / sqrt(1 - b2)``: equal in exact arithmetic, with
+    two passes over the vector fewer per step.
+
+    Its state is the step count and the two sums (:meth:`state_dict`);
+    :attr:`m` and :attr:`v` give the moment estimates.
 
     Parameters
     ----------
     params : ndarray of shape (n_params,)
-    learning_rate_init : float or ndarray of shape (n_params,)
-    beta_1, beta_2 : float
-        Decay rates of the first and second moment estimates.
-    epsilon : float
+    learning_rate_init : float or ndarray of shape (n_params,), default=0.001
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates, in ``[0, 1)``.
+    epsilon : float, default=1e-8
         Added to the root of the second moment for stability.
     schedule : object, default=None
         The schedule of the step size (:mod:`skbackprop._schedules`); a
@@ -226,9 +237,27 @@ class Adam:
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
-        self.m = np.zeros_like(params)
-        self.v = np.zeros_like(params)
+        self.m_sum = np.zeros_like(params)
+        self.v_sum = np.zeros_like(params)
         self._work = np.empty_like(params)
+
+    def __setstate__(self, state):
+        # optimizers pickled before the rescaled sums kept m and v
+        if "m" in state:
+            b1, b2 = state["beta_1"], state["beta_2"]
+            state["m_sum"] = state.pop("m") / (1.0 - b1)
+            state["v_sum"] = state.pop("v") / (1.0 - b2)
+        self.__dict__.update(state)
+
+    @property
+    def m(self):
+        """The first moment estimate ``m_t`` (a new array)."""
+        return self.m_sum * (1.0 - self.beta_1)
+
+    @property
+    def v(self):
+        """The second moment estimate ``v_t`` (a new array)."""
+        return self.v_sum * (1.0 - self.beta_2)
 
     def state_dict(self):
         """The optimizer's state as arrays and numbers.
@@ -236,11 +265,13 @@ class Adam:
         Returns
         -------
         state : dict
+            ``t``, the sums ``m_sum`` and ``v_sum`` (see the class
+            description) and the schedule's state.
         """
         return {
             "t": int(self.t),
-            "m": self.m.copy(),
-            "v": self.v.copy(),
+            "m_sum": self.m_sum.copy(),
+            "v_sum": self.v_sum.copy(),
             "schedule": self.schedule.state_dict(),
         }
 
@@ -250,10 +281,16 @@ class Adam:
         Parameters
         ----------
         state : dict
+            A :meth:`state_dict`, or a state of the earlier form with the
+            moment estimates ``m`` and ``v`` themselves.
         """
         self.t = int(state["t"])
-        self.m[...] = state["m"]
-        self.v[...] = state["v"]
+        if "m_sum" in state:
+            self.m_sum[...] = state["m_sum"]
+            self.v_sum[...] = state["v_sum"]
+        else:
+            self.m_sum[...] = state["m"] / (1.0 - self.beta_1)
+            self.v_sum[...] = state["v"] / (1.0 - self.beta_2)
         self.schedule.load_state(state.get("schedule", {}))
 
     def update(self, params, grad):
@@ -267,22 +304,21 @@ class Adam:
             Gradient of the objective at ``params``.
         """
         b1, b2 = self.beta_1, self.beta_2
-        m, v, work = self.m, self.v, self._work
+        m, v, work = self.m_sum, self.v_sum, self._work
         self.t += 1
         m *= b1
-        np.multiply(grad, 1.0 - b1, out=work)
-        m += work
+        m += grad
         v *= b2
         np.multiply(grad, grad, out=work)
-        work *= 1.0 - b2
         v += work
-        self.learning_rate = (
-            self.schedule.rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        root = math.sqrt(1.0 - b2)
+        self.learning_rate = lr = (
+            self.schedule.rate * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
         )
         np.sqrt(v, out=work)
-        work += self.epsilon
+        work += self.epsilon / root
         np.divide(m, work, out=work)
-        work *= self.learning_rate
+        work *= lr * ((1.0 - b1) / root)
         params -= work
 
     def reset_state(self, mask):
@@ -293,8 +329,8 @@ class Adam:
         mask : ndarray of bool of shape (n_params,)
             Parameters whose optimizer state is reset.
         """
-        self.m[mask] = 0
-        self.v[mask] = 0
+        self.m_sum[mask] = 0
+        self.v_sum[mask] = 0
 
     def iteration_ends(self, time_step):
         """Update the rate at the end of an epoch (the schedule's rule; a

@@ -11,9 +11,9 @@ from skbackprop._activations import (
     DERIVATIVES,
     HIDDEN_ACTIVATIONS,
     KEEPING_ACTIVATIONS,
+    KEEPS_BUFFER,
+    KEPT_DERIVATIVES,
     LEAKY_SLOPE,
-    NEEDS_PREACTIVATION,
-    PREACTIVATION_DERIVATIVES,
     hidden_activations,
 )
 
@@ -57,10 +57,10 @@ def _z(rng, shape=(6, 4)):
 
 
 def test_registries():
-    assert set(ACTIVATIONS) == set(DERIVATIVES) | set(PREACTIVATION_DERIVATIVES)
-    assert not set(DERIVATIVES) & set(PREACTIVATION_DERIVATIVES)
-    assert set(PREACTIVATION_DERIVATIVES) == set(KEEPING_ACTIVATIONS)
-    assert set(KEEPING_ACTIVATIONS) == NEEDS_PREACTIVATION == {"gelu", "silu"}
+    assert set(ACTIVATIONS) == set(DERIVATIVES) | set(KEPT_DERIVATIVES)
+    assert not set(DERIVATIVES) & set(KEPT_DERIVATIVES)
+    assert set(KEPT_DERIVATIVES) == set(KEEPING_ACTIVATIONS)
+    assert set(KEEPING_ACTIVATIONS) == KEEPS_BUFFER == {"gelu", "silu", "relu"}
     assert set(ACTIVATIONS) == {"identity", "logistic", "tanh", "relu", "exp"} | {
         "softmax",
         *NEW,
@@ -69,9 +69,16 @@ def test_registries():
     assert LEAKY_SLOPE == 0.01
 
 
+def _kept(name, z):
+    """The buffer the training form of ``name`` keeps for ``z``."""
+    kept = np.full_like(z, np.nan)
+    KEEPING_ACTIVATIONS[name](z.copy(), kept)
+    return kept
+
+
 def _derivative(name, z, a, delta, work):
-    if name in NEEDS_PREACTIVATION:
-        return PREACTIVATION_DERIVATIVES[name](z, a, delta, work)
+    if name in KEEPS_BUFFER:
+        return KEPT_DERIVATIVES[name](_kept(name, z), a, delta, work)
     return DERIVATIVES[name](a, delta, work)
 
 
@@ -147,8 +154,9 @@ def test_softmax_derivative_is_not_elementwise():
 
 
 def test_relu_derivative_is_a_mask():
-    a = ACTIVATIONS["relu"](np.array([[-2.0, 0.0, 3.0, 1e-300]]))
-    d = DERIVATIVES["relu"](a, np.full((1, 4), 5.0), np.empty_like(a))
+    z = np.array([[-2.0, 0.0, 3.0, 1e-300]])
+    a = ACTIVATIONS["relu"](z.copy())
+    d = _derivative("relu", z, a, np.full((1, 4), 5.0), np.empty_like(a))
     np.testing.assert_array_equal(d, [[0.0, 0.0, 5.0, 5.0]])
 
 
@@ -206,7 +214,7 @@ def test_saturating_activations_no_warning(name):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", sorted(NEEDS_PREACTIVATION))
+@pytest.mark.parametrize("name", ["gelu", "silu"])
 def test_keeping_activation_keeps_the_pre_activation(name, dtype):
     z = _z(np.random.default_rng(5)).astype(dtype)
     pre = np.full_like(z, np.nan)
@@ -215,6 +223,27 @@ def test_keeping_activation_keeps_the_pre_activation(name, dtype):
     assert out is z
     np.testing.assert_array_equal(pre, z0)
     np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_training_form_keeps_its_derivative(dtype):
+    """ReLU's training form keeps the 0/1 mask f'(z); its values equal the
+    inference form's, and the kept derivative is one multiply by the mask."""
+    z = _z(np.random.default_rng(6), (9, 7)).astype(dtype)
+    z[0, :3] = [0.0, -0.0, 1e-300 if dtype == np.float64 else 1e-40]
+    kept = np.full_like(z, np.nan)
+    expected = ACTIVATIONS["relu"](z.copy())
+    out = KEEPING_ACTIVATIONS["relu"](z_in := z.copy(), kept)
+    assert out is z_in
+    np.testing.assert_array_equal(kept, (z > 0).astype(dtype))
+    np.testing.assert_array_equal(out, expected)  # -0.0 == 0.0
+    delta = np.random.default_rng(7).normal(size=z.shape).astype(dtype)
+    got = KEPT_DERIVATIVES["relu"](kept, out, delta.copy(), np.empty_like(z))
+    np.testing.assert_array_equal(got, np.where(z > 0, delta, 0.0))
+    # a NaN pre-activation stays NaN, as with np.maximum
+    z[1, 1] = np.nan
+    out = KEEPING_ACTIVATIONS["relu"](z.copy(), kept)
+    assert np.isnan(out[1, 1]) and kept[1, 1] == 0
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

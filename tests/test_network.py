@@ -17,7 +17,7 @@ import scipy.sparse as sp
 import scipy.special
 
 import skbackprop._network as network_module
-from skbackprop._activations import ACTIVATIONS, NEEDS_PREACTIVATION
+from skbackprop._activations import ACTIVATIONS, KEEPS_BUFFER
 from skbackprop._layout import Layout
 from skbackprop._network import BatchPlan, Network, Workspace
 
@@ -1477,15 +1477,20 @@ def test_per_layer_activations_and_kept_pre_activations():
     net = _random_network(rng, [4, 5, 3, 6, 2], names, "identity", "squared_error")
     assert net.activations == names and net.activation == names
     ws = net.workspace(7)
-    kept = [z is not None for z in ws._pre]
-    assert kept == [name in NEEDS_PREACTIVATION for name in names] == [1, 0, 1]
+    kept = [z is not None for z in ws._kept]
+    assert kept == [name in KEEPS_BUFFER for name in names] == [1, 1, 1]
+    # with one that keeps nothing
+    plain = _random_network(rng, [4, 5, 2], ("tanh",), "identity", "squared_error")
+    assert plain.workspace(7)._kept == [None]
     # inference workspaces keep nothing
-    assert all(z is None for z in net.workspace(7, training=False)._pre)
+    assert all(z is None for z in net.workspace(7, training=False)._kept)
     X, y = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
     ws.loss_grad(X, y)
     _, hidden_z = _ref_forward(net, X, return_hidden_z=True)
-    np.testing.assert_allclose(ws._pre[0][:7], hidden_z[0], rtol=1e-12)
-    np.testing.assert_allclose(ws._pre[2][:7], hidden_z[2], rtol=1e-12)
+    np.testing.assert_allclose(ws._kept[0][:7], hidden_z[0], rtol=1e-12)
+    np.testing.assert_allclose(ws._kept[2][:7], hidden_z[2], rtol=1e-12)
+    # ReLU keeps its derivative, the mask of the positive pre-activations
+    np.testing.assert_array_equal(ws._kept[1][:7], hidden_z[1] > 0)
     np.testing.assert_allclose(ws.forward(X), _ref_forward(net, X), rtol=1e-12)
     # a string names every hidden layer's activation
     one = _random_network(rng, [4, 5, 3, 2], "elu", "identity", "squared_error")
