@@ -69,13 +69,14 @@ probabilities: 1e-6 and 1e-12 absolute); labels are identical.
 ``target_opset=...`` chooses the opset; the tests use 13, 15 and skl2onnx's
 default.
 
-One exception: onnxruntime has no float64 ``Erf``, so a float64 graph of a
-network with ``activation="gelu"`` (in any layer) computes the error
-function in float32 and agrees with ``predict`` to about 1e-6 relative
-instead of 1e-9. The other activations are written with operators that
-onnxruntime runs in both precisions (``LeakyRelu``, ``Elu`` and ``Softplus``
-are expanded into elementary operators: the first two have no float64
-kernels and ONNX's ``Softplus`` overflows for large inputs).
+Every activation is written with operators that onnxruntime runs in both
+precisions. ``LeakyRelu``, ``Elu`` and ``Softplus`` are expanded into
+elementary operators: the first two have no float64 kernels and ONNX's
+``Softplus`` overflows for large inputs. onnxruntime has no float64 ``Erf``
+either, so a float64 graph computes GELU's normal CDF from ``Exp`` and a
+Chebyshev series of degree 24 for the scaled complementary error function
+(relative error about 1e-13, the tail below zero included); float32 graphs
+use ``Erf``.
 
 Not exported: ``predict(X, return_std=True)`` (see above) and ``transform``
 (the hidden-layer features). A network that is not the last step of a
@@ -296,12 +297,15 @@ def _activation(scope, container, name, z, model_dtype, dtype, layer):
         s = _node(scope, container, "Sigmoid", [z], f"sigmoid{layer}")
         return _node(scope, container, "Mul", [z, s], f"silu{layer}")
     if name == "gelu":
+        if np.dtype(dtype) == np.float64:
+            cdf = _normal_cdf_f64(scope, container, z, layer)
+            return _node(scope, container, "Mul", [z, cdf], f"gelu{layer}")
         # z * (1 + erf(z / sqrt 2)) / 2
         root = _constant(scope, container, "gelu_sqrt2", np.sqrt(2.0), dtype)
         one = _constant(scope, container, "gelu_one", 1.0, dtype)
         half = _constant(scope, container, "gelu_half", 0.5, dtype)
         e = _node(scope, container, "Div", [z, root], f"gelu_scaled{layer}")
-        e = _erf(scope, container, e, dtype, layer)
+        e = _node(scope, container, "Erf", [e], f"gelu_erf{layer}")
         e = _node(scope, container, "Add", [e, one], f"gelu_cdf{layer}")
         e = _node(scope, container, "Mul", [e, half], f"gelu_half{layer}")
         return _node(scope, container, "Mul", [z, e], f"gelu{layer}")
@@ -329,17 +333,74 @@ def _activation(scope, container, name, z, model_dtype, dtype, layer):
     raise NotImplementedError(f"No ONNX conversion for activation {name!r}.")
 
 
-def _erf(scope, container, x, dtype, layer):
-    """``Erf(x)``; onnxruntime has no float64 kernel for it, so a float64
-    graph computes this one operator in float32 (relative error about 1e-7
-    in the GELU units, see the module's notes on precision)."""
-    if np.dtype(dtype) != np.float64:
-        return _node(scope, container, "Erf", [x], f"gelu_erf{layer}")
-    x = _node(scope, container, "Cast", [x], f"gelu_f32_{layer}", to=TensorProto.FLOAT)
-    x = _node(scope, container, "Erf", [x], f"gelu_erf{layer}")
-    return _node(
-        scope, container, "Cast", [x], f"gelu_f64_{layer}", to=TensorProto.DOUBLE
+#: ``erfc(x) = exp(-x**2) erfcx(x)`` is built for ``0 <= x <= _ERFC_END``
+#: (beyond it ``exp(-x**2)`` is 0 in float64), with the smooth factor
+#: ``erfcx`` as a Chebyshev series in ``t = 2 / (2 + x)``.
+_ERFC_END = 28.0
+_ERFC_DEGREE = 24
+
+
+def _erfcx_series():
+    """Chebyshev coefficients of ``erfcx`` in ``u``, the image of
+    ``t = 2 / (2 + x)`` on ``[-1, 1]``, and the map ``u = c1 t - c0``:
+    interpolation at the Chebyshev points, relative error about 3e-14 on
+    ``[0, _ERFC_END]``."""
+    from numpy.polynomial import chebyshev
+    from scipy.special import erfcx
+
+    lo = 2.0 / (2.0 + _ERFC_END)
+    c1, c0 = 2.0 / (1.0 - lo), (1.0 + lo) / (1.0 - lo)
+
+    def erfcx_of_u(u):
+        return erfcx(2.0 / ((u + c0) / c1) - 2.0)
+
+    return chebyshev.chebinterpolate(erfcx_of_u, _ERFC_DEGREE), c1, c0
+
+
+def _normal_cdf_f64(scope, container, z, layer):
+    """``Phi(z)`` in float64 from elementary operators (onnxruntime has no
+    float64 ``Erf``): with ``x = |z| / sqrt 2`` and ``h = erfc(x) / 2``,
+    ``Phi(z) = (1 + s) / 2 - s h`` for ``s = sign(z)``, so the lower tail
+    keeps its relative accuracy. ``erfc(x) = exp(-x**2) erfcx(x)`` with
+    ``erfcx`` a Chebyshev series (:func:`_erfcx_series`) summed by
+    Clenshaw's recurrence; relative error about 1e-13."""
+    coef, c1, c0 = _erfcx_series()
+    f64 = np.float64
+
+    def const(name, value):
+        return _constant(scope, container, f"gelu_{name}", value, f64)
+
+    def node(op, inputs, name):
+        return _node(scope, container, op, inputs, f"gelu_{name}{layer}")
+
+    x = node("Abs", [z], "abs")
+    x = node("Div", [x, const("sqrt2", np.sqrt(2.0))], "x")
+    x = node("Min", [x, const("end", _ERFC_END)], "clip")
+    t = node(
+        "Div", [const("two", 2.0), node("Add", [x, const("two", 2.0)], "2px")], "t"
     )
+    u = node("Sub", [node("Mul", [t, const("c1", c1)], "c1t"), const("c0", c0)], "u")
+    two_u = node("Add", [u, u], "2u")
+    # Clenshaw: b_k = c_k + 2 u b_{k+1} - b_{k+2}; sum = c_0 + u b_1 - b_2
+    b1, b2 = const("c_last", coef[-1]), None
+    for k in range(len(coef) - 2, 0, -1):
+        b = node(
+            "Add", [node("Mul", [two_u, b1], "clen_mul"), const("c", coef[k])], "clen"
+        )
+        if b2 is not None:
+            b = node("Sub", [b, b2], "clen_sub")
+        b1, b2 = b, b1
+    series = node(
+        "Add", [node("Mul", [u, b1], "clen_last"), const("c0", coef[0])], "series"
+    )
+    series = node("Sub", [series, b2], "erfcx")
+    gauss = node("Exp", [node("Neg", [node("Mul", [x, x], "x2")], "neg")], "gauss")
+    h = node("Mul", [node("Mul", [gauss, series], "erfc"), const("half", 0.5)], "h")
+    s = node("Sign", [z], "sign")
+    upper = node(
+        "Mul", [node("Add", [s, const("one", 1.0)], "1ps"), const("half", 0.5)], "base"
+    )
+    return node("Sub", [upper, node("Mul", [s, h], "sh")], "cdf")
 
 
 # ----------------------------------------------------------------------------
