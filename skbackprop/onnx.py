@@ -376,30 +376,30 @@ def _normal_cdf_f64(scope, container, z, layer):
     x = node("Abs", [z], "abs")
     x = node("Div", [x, const("sqrt2", np.sqrt(2.0))], "x")
     x = node("Min", [x, const("end", _ERFC_END)], "clip")
-    t = node(
-        "Div", [const("two", 2.0), node("Add", [x, const("two", 2.0)], "2px")], "t"
-    )
+    two = const("two", 2.0)
+    t = node("Div", [two, node("Add", [x, two], "2px")], "t")
     u = node("Sub", [node("Mul", [t, const("c1", c1)], "c1t"), const("c0", c0)], "u")
     two_u = node("Add", [u, u], "2u")
     # Clenshaw: b_k = c_k + 2 u b_{k+1} - b_{k+2}; sum = c_0 + u b_1 - b_2
-    b1, b2 = const("c_last", coef[-1]), None
+    b1, b2 = const(f"coef{len(coef) - 1}", coef[-1]), None
     for k in range(len(coef) - 2, 0, -1):
         b = node(
-            "Add", [node("Mul", [two_u, b1], "clen_mul"), const("c", coef[k])], "clen"
+            "Add",
+            [node("Mul", [two_u, b1], "clen_mul"), const(f"coef{k}", coef[k])],
+            "clen",
         )
         if b2 is not None:
             b = node("Sub", [b, b2], "clen_sub")
         b1, b2 = b, b1
     series = node(
-        "Add", [node("Mul", [u, b1], "clen_last"), const("c0", coef[0])], "series"
+        "Add", [node("Mul", [u, b1], "clen_last"), const("coef0", coef[0])], "series"
     )
     series = node("Sub", [series, b2], "erfcx")
     gauss = node("Exp", [node("Neg", [node("Mul", [x, x], "x2")], "neg")], "gauss")
-    h = node("Mul", [node("Mul", [gauss, series], "erfc"), const("half", 0.5)], "h")
+    half = const("half", 0.5)
+    h = node("Mul", [node("Mul", [gauss, series], "erfc"), half], "h")
     s = node("Sign", [z], "sign")
-    upper = node(
-        "Mul", [node("Add", [s, const("one", 1.0)], "1ps"), const("half", 0.5)], "base"
-    )
+    upper = node("Mul", [node("Add", [s, const("one", 1.0)], "1ps"), half], "base")
     return node("Sub", [upper, node("Mul", [s, h], "sh")], "cdf")
 
 
